@@ -1,0 +1,129 @@
+package imageref
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+// DockerHub is the canonical name of Docker Hub's registry in the lock.
+const DockerHub = "docker.io"
+
+// dockerHubAliases are spellings of Docker Hub's registry host.
+var dockerHubAliases = map[string]bool{
+	"docker.io":            true,
+	"index.docker.io":      true,
+	"registry-1.docker.io": true,
+}
+
+var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// ErrDigest reports a digest that is not sha256 followed by 64 lower-case hex digits.
+var ErrDigest = errors.New("digest is not sha256:<64 hex digits>")
+
+// ValidDigest reports whether d is a well-formed sha256 digest.
+func ValidDigest(d string) bool { return digestRE.MatchString(d) }
+
+// Ref is one image reference: the user's spelling and its canonical parts.
+type Ref struct {
+	// Written is the reference exactly as it appeared.
+	Written string
+	// Name is the written text before any "@digest", tag included.
+	Name string
+	// Registry is the canonical registry host ("docker.io", "ghcr.io").
+	Registry string
+	// Path is the repository path within the registry ("library/nginx").
+	Path string
+	// Tag is the tag as written; empty when none was written.
+	Tag string
+	// Digest is the digest as written; empty when none was written.
+	Digest string
+}
+
+// Parse parses s as an image reference: [registry/]path[:tag][@digest].
+func Parse(s string) (Ref, error) {
+	if s == "" {
+		return Ref{}, errors.New("empty reference")
+	}
+	if strings.TrimSpace(s) != s {
+		return Ref{}, fmt.Errorf("reference %q has surrounding space", s)
+	}
+	r := Ref{Written: s, Name: s}
+	if i := strings.IndexByte(s, '@'); i >= 0 {
+		r.Name, r.Digest = s[:i], s[i+1:]
+		if !ValidDigest(r.Digest) {
+			return Ref{}, fmt.Errorf("reference %q: %w", s, ErrDigest)
+		}
+	}
+	var repo name.Repository
+	if hasTag(r.Name) {
+		t, err := name.NewTag(r.Name)
+		if err != nil {
+			return Ref{}, fmt.Errorf("reference %q: %w", s, err)
+		}
+		repo, r.Tag = t.Repository, t.TagStr()
+	} else {
+		rp, err := name.NewRepository(r.Name)
+		if err != nil {
+			return Ref{}, fmt.Errorf("reference %q: %w", s, err)
+		}
+		repo = rp
+	}
+	r.Registry = CanonicalRegistry(repo.RegistryStr())
+	r.Path = repo.RepositoryStr()
+	return r, nil
+}
+
+// hasTag reports whether the name part carries an explicit ":tag", which
+// is a colon after the last slash (a colon before it is a registry port).
+func hasTag(n string) bool {
+	return strings.LastIndexByte(n, ':') > strings.LastIndexByte(n, '/')
+}
+
+// CanonicalRegistry maps the spellings of Docker Hub to "docker.io" and
+// lower-cases host names.
+func CanonicalRegistry(host string) string {
+	h := strings.ToLower(host)
+	if dockerHubAliases[h] {
+		return DockerHub
+	}
+	return h
+}
+
+// Repository is the canonical repository: registry/path.
+func (r Ref) Repository() string { return r.Registry + "/" + r.Path }
+
+// TagOrLatest is the tag the reference tracks: the written tag, or "latest"
+// when none was written.
+func (r Ref) TagOrLatest() string {
+	if r.Tag == "" {
+		return "latest"
+	}
+	return r.Tag
+}
+
+// Tracks reports whether the reference follows a tag. A digest-only
+// reference ("nginx@sha256:…") tracks nothing.
+func (r Ref) Tracks() bool { return r.Tag != "" || r.Digest == "" }
+
+// Key is the canonical form recorded in the lock: repository:tag for a
+// reference that tracks a tag, repository@digest for a digest-only one.
+func (r Ref) Key() string {
+	if !r.Tracks() {
+		return r.Repository() + "@" + r.Digest
+	}
+	return r.Repository() + ":" + r.TagOrLatest()
+}
+
+// Pinned is the user's spelling with the given digest: the written name,
+// ":latest" added when no tag was written, then "@digest".
+func (r Ref) Pinned(digest string) string {
+	n := r.Name
+	if r.Tag == "" {
+		n += ":latest"
+	}
+	return n + "@" + digest
+}
