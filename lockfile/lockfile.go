@@ -1,0 +1,246 @@
+package lockfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pin-tool/pin/imageref"
+	"go.yaml.in/yaml/v3"
+)
+
+// Version is the schema version this package reads and writes.
+const Version = 1
+
+// Header is the comment that opens every lock file.
+const Header = "# images.lock: written by `pin update`; `pin verify` checks it. Do not edit."
+
+// ErrNewerVersion reports a lock written by a newer pin.
+var ErrNewerVersion = errors.New("lock file was written by a newer version of pin")
+
+// Entry is one distinct canonical reference and what it resolved to.
+type Entry struct {
+	// Image is the canonical reference: repository:tag, or repository@digest.
+	Image string `yaml:"image"`
+	// Digest is what Image resolved to.
+	Digest string `yaml:"digest"`
+	// Platforms lists an index's platforms ("linux/amd64"); empty otherwise.
+	Platforms []string `yaml:"platforms,omitempty"`
+	// Sources are the files that use Image, slash-separated and relative to
+	// the lock's directory.
+	Sources []string `yaml:"sources"`
+	// Line is the entry's line in the file it was read from; 0 when built.
+	Line int `yaml:"-"`
+}
+
+// Lock is the whole file.
+type Lock struct {
+	Version int     `yaml:"version"`
+	Images  []Entry `yaml:"images"`
+}
+
+// Find returns the entry for the canonical image, or nil.
+func (l *Lock) Find(image string) *Entry {
+	i, ok := slices.BinarySearchFunc(l.Images, image, func(e Entry, s string) int {
+		return strings.Compare(e.Image, s)
+	})
+	if !ok {
+		return nil
+	}
+	return &l.Images[i]
+}
+
+// Sort puts entries and their lists in the canonical order.
+func (l *Lock) Sort() {
+	for i := range l.Images {
+		slices.Sort(l.Images[i].Platforms)
+		l.Images[i].Platforms = slices.Compact(l.Images[i].Platforms)
+		slices.Sort(l.Images[i].Sources)
+		l.Images[i].Sources = slices.Compact(l.Images[i].Sources)
+	}
+	slices.SortFunc(l.Images, func(a, b Entry) int { return strings.Compare(a.Image, b.Image) })
+}
+
+// SyntaxError is a lock file that cannot be used, with the line at fault.
+type SyntaxError struct {
+	Line int
+	Msg  string
+}
+
+func (e *SyntaxError) Error() string { return e.Msg }
+
+// Parse reads a lock file. Every entry must be canonical and well formed;
+// the result is sorted.
+func Parse(data []byte) (*Lock, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, errEOF(err)) {
+			return nil, &SyntaxError{Msg: "lock file is empty"}
+		}
+		return nil, &SyntaxError{Line: yamlErrLine(err), Msg: fmt.Sprintf("lock file is not valid YAML: %v", err)}
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, &SyntaxError{Line: doc.Line, Msg: "lock file is not a mapping with version and images"}
+	}
+	root := doc.Content[0]
+	if v := mappingValue(root, "version"); v != nil {
+		var n int
+		if err := v.Decode(&n); err != nil {
+			return nil, &SyntaxError{Line: v.Line, Msg: fmt.Sprintf("lock version %q is not a number", v.Value)}
+		}
+		if n > Version {
+			return nil, &SyntaxError{Line: v.Line, Msg: fmt.Sprintf("%v (version %d; this pin reads version %d)", ErrNewerVersion, n, Version)}
+		}
+	}
+	var l Lock
+	if err := decodeStrict(root, &l); err != nil {
+		return nil, err
+	}
+	if l.Version != Version {
+		return nil, &SyntaxError{Line: root.Line, Msg: fmt.Sprintf("lock version is %d, want %d", l.Version, Version)}
+	}
+	if imgs := mappingValue(root, "images"); imgs != nil && imgs.Kind == yaml.SequenceNode {
+		for i, n := range imgs.Content {
+			if i < len(l.Images) {
+				l.Images[i].Line = n.Line
+			}
+		}
+	}
+	seen := make(map[string]int, len(l.Images))
+	for _, e := range l.Images {
+		if err := e.check(); err != nil {
+			return nil, &SyntaxError{Line: e.Line, Msg: err.Error()}
+		}
+		if prev, ok := seen[e.Image]; ok {
+			return nil, &SyntaxError{Line: e.Line, Msg: fmt.Sprintf("image %s is listed twice (also at line %d)", e.Image, prev)}
+		}
+		seen[e.Image] = e.Line
+	}
+	l.Sort()
+	return &l, nil
+}
+
+func errEOF(err error) error {
+	if err.Error() == "EOF" {
+		return err
+	}
+	return nil
+}
+
+var lineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrLine(err error) int {
+	m := lineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n := 0
+	fmt.Sscan(m[1], &n)
+	return n
+}
+
+func decodeStrict(root *yaml.Node, l *Lock) error {
+	// Node.Decode has no KnownFields switch, so re-encode the node and decode
+	// it strictly; the lock is small and this keeps unknown keys an error.
+	b, err := yaml.Marshal(root)
+	if err != nil {
+		return &SyntaxError{Msg: fmt.Sprintf("lock file: %v", err)}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(l); err != nil {
+		return &SyntaxError{Msg: fmt.Sprintf("lock file does not follow the schema: %v", err)}
+	}
+	return nil
+}
+
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func (e Entry) check() error {
+	r, err := imageref.Parse(e.Image)
+	if err != nil {
+		return fmt.Errorf("lock entry %q is not an image reference: %v", e.Image, err)
+	}
+	if r.Key() != e.Image {
+		return fmt.Errorf("lock entry %q is not canonical (want %s)", e.Image, r.Key())
+	}
+	if !imageref.ValidDigest(e.Digest) {
+		return fmt.Errorf("lock entry %s: digest %q: %v", e.Image, e.Digest, imageref.ErrDigest)
+	}
+	if r.Digest != "" && r.Digest != e.Digest {
+		return fmt.Errorf("lock entry %s: digest %s differs from the one in its name", e.Image, e.Digest)
+	}
+	for _, s := range e.Sources {
+		if s == "" || strings.Contains(s, `\`) || strings.HasPrefix(s, "/") {
+			return fmt.Errorf("lock entry %s: source %q is not a slash-separated relative path", e.Image, s)
+		}
+	}
+	return nil
+}
+
+// Marshal writes the lock in its one canonical text form.
+func (l *Lock) Marshal() []byte {
+	c := *l
+	c.Images = slices.Clone(l.Images)
+	c.Sort()
+	var b bytes.Buffer
+	b.WriteString(Header + "\n")
+	fmt.Fprintf(&b, "version: %d\n", Version)
+	if len(c.Images) == 0 {
+		b.WriteString("images: []\n")
+		return b.Bytes()
+	}
+	b.WriteString("images:\n")
+	for _, e := range c.Images {
+		fmt.Fprintf(&b, "  - image: %s\n", scalar(e.Image))
+		fmt.Fprintf(&b, "    digest: %s\n", scalar(e.Digest))
+		if len(e.Platforms) > 0 {
+			fmt.Fprintf(&b, "    platforms: %s\n", flowList(e.Platforms))
+		}
+		fmt.Fprintf(&b, "    sources: %s\n", flowList(e.Sources))
+	}
+	return b.Bytes()
+}
+
+// plainRE matches strings that YAML reads back unchanged as plain scalars,
+// in block and flow context alike.
+var plainRE = regexp.MustCompile(`^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$`)
+
+func scalar(s string) string {
+	if plainRE.MatchString(s) && !strings.HasSuffix(s, ":") && !strings.Contains(s, ": ") && !isYAMLKeyword(s) {
+		return s
+	}
+	b, _ := yaml.Marshal(s)
+	out := strings.TrimSuffix(string(b), "\n")
+	if strings.HasPrefix(out, "'") || strings.HasPrefix(out, `"`) {
+		return out
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func isYAMLKeyword(s string) bool {
+	switch strings.ToLower(s) {
+	case "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n":
+		return true
+	}
+	return false
+}
+
+func flowList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = scalar(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}

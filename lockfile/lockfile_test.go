@@ -1,0 +1,110 @@
+package lockfile
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const (
+	d1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+	d2 = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+)
+
+func TestMarshalParseRoundTrip(t *testing.T) {
+	t.Parallel()
+	l := &Lock{Version: 1, Images: []Entry{
+		{Image: "ghcr.io/acme/api:v1", Digest: d2, Sources: []string{"deploy/b.yaml", "deploy/a.yaml"}},
+		{Image: "docker.io/library/nginx:1.25", Digest: d1, Platforms: []string{"linux/arm64", "linux/amd64"}, Sources: []string{"my dir/web app.yaml", "x,y.yaml"}},
+		{Image: "docker.io/library/redis@" + d1, Digest: d1, Sources: []string{"true"}},
+	}}
+	got := string(l.Marshal())
+	want := Header + `
+version: 1
+images:
+  - image: docker.io/library/nginx:1.25
+    digest: ` + d1 + `
+    platforms: [linux/amd64, linux/arm64]
+    sources: ["my dir/web app.yaml", "x,y.yaml"]
+  - image: docker.io/library/redis@` + d1 + `
+    digest: ` + d1 + `
+    sources: ["true"]
+  - image: ghcr.io/acme/api:v1
+    digest: ` + d2 + `
+    sources: [deploy/a.yaml, deploy/b.yaml]
+`
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("Marshal() mismatch (-want +got):\n%s", diff)
+	}
+	back, err := Parse([]byte(got))
+	if err != nil {
+		t.Fatalf("Parse(Marshal()): %v", err)
+	}
+	if again := string(back.Marshal()); again != got {
+		t.Errorf("Marshal(Parse(x)) != x:\n%s", cmp.Diff(got, again))
+	}
+	if e := back.Find("ghcr.io/acme/api:v1"); e == nil || e.Digest != d2 || e.Line != 11 {
+		t.Errorf("Find(ghcr.io/acme/api:v1) = %+v, want digest %s at line 11", e, d2)
+	}
+	if e := back.Find("ghcr.io/acme/api:v2"); e != nil {
+		t.Errorf("Find(missing) = %+v, want nil", e)
+	}
+}
+
+func TestMarshalEmpty(t *testing.T) {
+	t.Parallel()
+	got := string((&Lock{Version: 1}).Marshal())
+	want := Header + "\nversion: 1\nimages: []\n"
+	if got != want {
+		t.Errorf("Marshal(empty) = %q, want %q", got, want)
+	}
+	if _, err := Parse([]byte(got)); err != nil {
+		t.Errorf("Parse(empty lock): %v", err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	entry := func(image, digest string) string {
+		return "version: 1\nimages:\n  - image: " + image + "\n    digest: " + digest + "\n    sources: [a.yaml]\n"
+	}
+	tests := []struct {
+		name, in, want string
+		line           int
+	}{
+		{"empty", "", "empty", 0},
+		{"nonsense", "{{{ not yaml", "not valid YAML", 1},
+		{"list", "- a\n- b\n", "not a mapping", 1},
+		{"newer", "version: 2\nimages: []\n", "newer version of pin", 1},
+		{"version text", "version: one\nimages: []\n", "not a number", 1},
+		{"no version", "images: []\n", "version is 0", 1},
+		{"unknown key", "version: 1\nimages: []\nextra: 1\n", "not found", 0},
+		{"unknown entry key", "version: 1\nimages:\n  - image: nginx\n    colour: red\n", "not found", 0},
+		{"not canonical", entry("nginx:1.25", d1), "not canonical (want docker.io/library/nginx:1.25)", 3},
+		{"bad ref", entry("Not A Ref", d1), "not an image reference", 3},
+		{"bad digest", entry("docker.io/library/nginx:1.25", "sha256:abc"), "digest", 3},
+		{"digest name mismatch", entry("docker.io/library/nginx@"+d1, d2), "differs", 3},
+		{"duplicate", entry("docker.io/library/nginx:1", d1) + "  - image: docker.io/library/nginx:1\n    digest: " + d1 + "\n    sources: [b.yaml]\n", "listed twice", 6},
+		{"absolute source", "version: 1\nimages:\n  - image: docker.io/library/nginx:1\n    digest: " + d1 + "\n    sources: [/etc/x]\n", "relative", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l, err := Parse([]byte(tt.in))
+			if err == nil {
+				t.Fatalf("Parse(%q) = %+v, want error containing %q", tt.in, l, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse(%q) error = %q, want it to contain %q", tt.in, err, tt.want)
+			}
+			se, ok := err.(*SyntaxError)
+			if !ok {
+				t.Fatalf("Parse(%q) error is %T, want *SyntaxError", tt.in, err)
+			}
+			if tt.line != 0 && se.Line != tt.line {
+				t.Errorf("Parse(%q) error line = %d, want %d", tt.in, se.Line, tt.line)
+			}
+		})
+	}
+}

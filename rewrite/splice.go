@@ -1,0 +1,79 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+)
+
+// Edit replaces the text of one reference with New.
+type Edit struct {
+	Ref Ref
+	New string
+}
+
+// Apply splices edits into data, the bytes the references were found in, and
+// checks the result: each edit's range must still hold the reference's text,
+// edits may not overlap, and finding references again in the output must give
+// the same references, each with its new text. Only the edited ranges change.
+func Apply(data []byte, edits []Edit) ([]byte, error) {
+	if len(edits) == 0 {
+		return data, nil
+	}
+	es := slices.Clone(edits)
+	slices.SortStableFunc(es, func(a, b Edit) int { return a.Ref.Start - b.Ref.Start })
+	var out bytes.Buffer
+	out.Grow(len(data) + 80*len(es))
+	pos := 0
+	want := make(map[int]string, len(es)) // old start → new text
+	for i, e := range es {
+		r := e.Ref
+		if r.Start < 0 || r.End > len(data) || r.Start > r.End {
+			return nil, &Error{Line: r.Line, Msg: fmt.Sprintf("edit of %q is out of range", r.Text)}
+		}
+		if string(data[r.Start:r.End]) != r.Text {
+			return nil, &Error{Line: r.Line, Msg: fmt.Sprintf("expected %q at line %d, found %q: refusing to edit", r.Text, r.Line, data[r.Start:r.End])}
+		}
+		if i > 0 && es[i-1].Ref.Start == r.Start && es[i-1].Ref.End == r.End {
+			if es[i-1].New != e.New {
+				return nil, &Error{Line: r.Line, Msg: fmt.Sprintf("two different edits of %q at line %d", r.Text, r.Line)}
+			}
+			continue // the same text reached twice, as through a YAML alias
+		}
+		if r.Start < pos {
+			return nil, &Error{Line: r.Line, Msg: fmt.Sprintf("edits overlap at line %d", r.Line)}
+		}
+		out.Write(data[pos:r.Start])
+		out.WriteString(e.New)
+		pos = r.End
+		want[r.Start] = e.New
+	}
+	out.Write(data[pos:])
+	return out.Bytes(), check(data, out.Bytes(), edits[0].Ref.Kind, want)
+}
+
+// check finds the references again in the edited bytes and compares them to
+// the originals with the planned edits applied.
+func check(before, after []byte, kind Kind, want map[int]string) error {
+	old, err := Find(kind, before)
+	if err != nil {
+		return err
+	}
+	got, err := Find(kind, after)
+	if err != nil {
+		return &Error{Msg: fmt.Sprintf("the edited file no longer parses (%v): refusing to write it", err)}
+	}
+	if len(got.Refs) != len(old.Refs) {
+		return &Error{Msg: fmt.Sprintf("the edited file holds %d references, the original %d: refusing to write it", len(got.Refs), len(old.Refs))}
+	}
+	for i, o := range old.Refs {
+		w := o.Text
+		if n, ok := want[o.Start]; ok {
+			w = n
+		}
+		if got.Refs[i].Text != w {
+			return &Error{Line: o.Line, Msg: fmt.Sprintf("after editing, line %d reads %q, want %q: refusing to write it", o.Line, got.Refs[i].Text, w)}
+		}
+	}
+	return nil
+}
