@@ -68,9 +68,12 @@ func (l *Lock) Sort() {
 type SyntaxError struct {
 	Line int
 	Msg  string
+	Err  error // a sentinel such as ErrNewerVersion, or nil
 }
 
 func (e *SyntaxError) Error() string { return e.Msg }
+
+func (e *SyntaxError) Unwrap() error { return e.Err }
 
 // Parse reads a lock file. Every entry must be canonical and well formed;
 // the result is sorted.
@@ -93,7 +96,7 @@ func Parse(data []byte) (*Lock, error) {
 			return nil, &SyntaxError{Line: v.Line, Msg: fmt.Sprintf("lock version %q is not a number", v.Value)}
 		}
 		if n > Version {
-			return nil, &SyntaxError{Line: v.Line, Msg: fmt.Sprintf("%v (version %d; this pin reads version %d)", ErrNewerVersion, n, Version)}
+			return nil, &SyntaxError{Line: v.Line, Msg: fmt.Sprintf("%v (version %d; this pin reads version %d)", ErrNewerVersion, n, Version), Err: ErrNewerVersion}
 		}
 	}
 	var l Lock

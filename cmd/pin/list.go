@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/pin-tool/pin"
+	"github.com/spf13/cobra"
+)
+
+func listCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list [flags] [PATH...]",
+		Short: "Show every image reference found: file:line, reference, kind, pinned or not",
+		RunE: func(c *cobra.Command, args []string) error {
+			opts, err := g.options(args, false)
+			if err != nil {
+				return err
+			}
+			res, err := pin.List(c.Context(), opts)
+			if err != nil {
+				return err
+			}
+			if g.format == "json" {
+				return writeJSON(g.stdout, res)
+			}
+			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "LOCATION\tREFERENCE\tKIND\tSTATUS")
+			for _, r := range res.Refs {
+				fmt.Fprintf(w, "%s:%d\t%s\t%s\t%s\n", r.File, r.Line, r.Ref, r.Kind, r.Status)
+			}
+			for _, n := range append(res.Notices, res.Ignored...) {
+				text := n.Text
+				if text == "" {
+					text = "-"
+				}
+				fmt.Fprintf(w, "%s:%d\t%s\t-\tskipped: %s\n", n.File, n.Line, text, n.Reason)
+			}
+			return w.Flush()
+		},
+	}
+}

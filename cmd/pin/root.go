@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pin-tool/pin"
+	"github.com/pin-tool/pin/resolve"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, everywhere.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // verified and found a problem
+	exitError   = 2 // could not do the job
+	exitChanged = 3 // update changed something, with --exit-code
+)
+
+// errChanged asks for exit 3.
+var errChanged = errors.New("update changed files")
+
+// usageError is a mistake in the command line.
+type usageError struct{ error }
+
+// globals are the flags every command takes.
+type globals struct {
+	lock     string
+	config   string
+	mirrors  []string
+	insecure []string
+	jobs     int
+	timeout  time.Duration
+	format   string
+	verbose  bool
+	quiet    bool
+	stdout   io.Writer
+	stderr   io.Writer
+	cfg      *pin.Config
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "pin",
+		Short:         "Pin container image references to digests, and check them",
+		Long:          "pin finds the image references in Kubernetes manifests, resolves each tag to the digest it points at now,\nrecords them in images.lock and rewrites the sources to name:tag@sha256:…, changing no other byte.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(args)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.lock, "lock", "images.lock", "lock file `path`")
+	pf.StringVar(&g.config, "config", "", "config `file` (default .pin.yaml if present)")
+	pf.StringArrayVar(&g.mirrors, "mirror", nil, "resolve a registry through a mirror: `REGISTRY=HOST[/PREFIX]` (repeatable)")
+	pf.StringArrayVar(&g.insecure, "insecure-registry", nil, "reach `HOST` over plain HTTP or unverified TLS (repeatable)")
+	pf.IntVar(&g.jobs, "jobs", 8, "concurrent registry requests")
+	pf.DurationVar(&g.timeout, "timeout", 5*time.Minute, "bound on the whole run")
+	pf.StringVar(&g.format, "format", "text", "output format: text, json or github")
+	pf.BoolVarP(&g.verbose, "verbose", "v", false, "say more")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		return g.setup(c)
+	}
+	root.AddCommand(updateCmd(g), verifyCmd(g), listCmd(g), versionCmd(g))
+
+	err := root.ExecuteContext(ctx)
+	return g.exit(err)
+}
+
+// setup validates the global flags and reads the config.
+func (g *globals) setup(c *cobra.Command) error {
+	switch g.format {
+	case "text", "json", "github":
+	default:
+		return usageError{fmt.Errorf("unknown --format %q (want text, json or github)", g.format)}
+	}
+	if g.quiet && g.verbose {
+		return usageError{errors.New("-q and -v do not go together")}
+	}
+	path := g.config
+	if path == "" {
+		if _, err := os.Stat(".pin.yaml"); err == nil {
+			path = ".pin.yaml"
+		}
+	}
+	if path != "" {
+		cfg, err := pin.LoadConfig(path)
+		if err != nil {
+			return err
+		}
+		g.cfg = cfg
+		if !c.Flags().Changed("jobs") && cfg.Jobs > 0 {
+			g.jobs = cfg.Jobs
+		}
+		if !c.Flags().Changed("timeout") && cfg.Timeout > 0 {
+			g.timeout = cfg.Timeout
+		}
+	}
+	if g.jobs < 1 {
+		return usageError{fmt.Errorf("--jobs is %d, want at least 1", g.jobs)}
+	}
+	return nil
+}
+
+// options builds the shared options; online adds a registry resolver.
+func (g *globals) options(paths []string, online bool) (pin.Options, error) {
+	o := pin.Options{Paths: paths, Lock: g.lock, Config: g.cfg, Jobs: g.jobs}
+	if !online {
+		return o, nil
+	}
+	mirrors := map[string]string{}
+	if g.cfg != nil {
+		for k, v := range g.cfg.Mirrors {
+			mirrors[k] = v
+		}
+	}
+	for _, m := range g.mirrors {
+		reg, to, ok := strings.Cut(m, "=")
+		if !ok || reg == "" || to == "" {
+			return o, usageError{fmt.Errorf("--mirror %q is not REGISTRY=HOST[/PREFIX]", m)}
+		}
+		mirrors[reg] = to
+	}
+	r, err := resolve.New(resolve.Options{Mirrors: mirrors, Insecure: g.insecure, Jobs: g.jobs, UserAgent: "pin/" + moduleVersion()})
+	if err != nil {
+		return o, usageError{err}
+	}
+	o.Resolver = r
+	return o, nil
+}
+
+// withTimeout bounds a command's whole run.
+func (g *globals) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, g.timeout)
+}
+
+// exit prints err, if any, and maps it to an exit code.
+func (g *globals) exit(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errChanged):
+		return exitChanged
+	case errors.Is(err, pin.ErrVerifyFailed):
+		if !g.quiet && g.format == "text" {
+			fmt.Fprintf(g.stderr, "pin: %v\n", err)
+		}
+		return exitFailed
+	}
+	printError(g.stderr, err)
+	var ue usageError
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") {
+		fmt.Fprintln(g.stderr, "hint: run pin --help for usage")
+	}
+	return exitError
+}
+
+// printError writes each error on its own "pin:" line, with its hint.
+func printError(w io.Writer, err error) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			printError(w, e)
+		}
+		return
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		fmt.Fprintf(w, "pin: %v\nhint: the run took longer than --timeout; raise it or check the registry\n", err)
+		return
+	}
+	fmt.Fprintf(w, "pin: %v\n", err)
+	var h interface{ Hint() string }
+	if errors.As(err, &h) && h.Hint() != "" {
+		fmt.Fprintf(w, "hint: %s\n", h.Hint())
+	}
+}

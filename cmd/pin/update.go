@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/pin-tool/pin"
+	"github.com/spf13/cobra"
+)
+
+func updateCmd(g *globals) *cobra.Command {
+	var (
+		dryRun, diff, lockOnly, offline, exitCode bool
+	)
+	c := &cobra.Command{
+		Use:   "update [flags] [PATH...]",
+		Short: "Resolve references, write images.lock and pin the sources to tag@digest",
+		RunE: func(c *cobra.Command, args []string) error {
+			opts, err := g.options(args, !offline)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := g.withTimeout(c.Context())
+			defer cancel()
+			res, err := pin.Update(ctx, pin.UpdateOptions{Options: opts, DryRun: dryRun, LockOnly: lockOnly})
+			if err != nil {
+				return err
+			}
+			if err := g.printUpdate(res, diff, lockOnly); err != nil {
+				return err
+			}
+			if exitCode && res.Changed() {
+				return errChanged
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&dryRun, "dry-run", false, "write nothing")
+	f.BoolVar(&diff, "diff", false, "print a unified diff of what changes")
+	f.BoolVar(&lockOnly, "lock-only", false, "write the lock and leave the sources alone")
+	f.BoolVar(&offline, "offline", false, "ask no registry: pin the sources from the lock")
+	f.BoolVar(&exitCode, "exit-code", false, "exit 3 when anything changed")
+	return c
+}
+
+func (g *globals) printUpdate(res *pin.UpdateResult, diff, lockOnly bool) error {
+	if g.format == "json" {
+		return writeJSON(g.stdout, updateJSON(res))
+	}
+	g.notices(res.Notices, res.Ignored)
+	if diff {
+		for _, f := range res.Files {
+			if !lockOnly {
+				fmt.Fprint(g.stdout, unifiedDiff(f))
+			}
+		}
+		if res.LockChanged() {
+			fmt.Fprint(g.stdout, unifiedDiff(res.Lock))
+		}
+	} else if !g.quiet {
+		for _, c := range res.Changes {
+			verb := "pinned"
+			if c.OldDigest != "" {
+				verb = "updated"
+			}
+			fmt.Fprintf(g.stdout, "%s:%d: %s %s → %s\n", c.File, c.Line, verb, c.Old, c.New)
+		}
+	}
+	if g.quiet {
+		return nil
+	}
+	files := len(res.Files)
+	if lockOnly {
+		files = 0
+	}
+	lock := "unchanged"
+	if res.LockChanged() {
+		lock = "updated"
+		if res.Lock.Old == nil {
+			lock = "created"
+		}
+	}
+	what := "would change"
+	if res.Written || !res.Changed() {
+		what = "changed"
+	}
+	fmt.Fprintf(g.stderr, "pin: %d image%s checked, %d reference%s %s in %d file%s, %s %s\n",
+		res.Images, plural(res.Images), len(res.Changes), plural(len(res.Changes)), what, files, plural(files), res.Lock.Path, lock)
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,84 @@
+package pin
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the contents of .pin.yaml.
+type Config struct {
+	Include       []string          `yaml:"include"`
+	Exclude       []string          `yaml:"exclude"`
+	Ignore        []string          `yaml:"ignore"`
+	AllowUnpinned []string          `yaml:"allowUnpinned"`
+	Compose       []string          `yaml:"compose"`
+	Mirrors       map[string]string `yaml:"mirrors"`
+	Jobs          int               `yaml:"jobs"`
+	Timeout       time.Duration     `yaml:"timeout"`
+}
+
+var unknownFieldRE = regexp.MustCompile(`line (\d+): field (\S+) not found`)
+
+// LoadConfig reads a .pin.yaml. Unknown keys and malformed patterns are
+// errors naming the file and line.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		if m := unknownFieldRE.FindStringSubmatch(err.Error()); m != nil {
+			var line int
+			fmt.Sscan(m[1], &line)
+			return nil, &FileError{File: path, Line: line, Err: fmt.Errorf("unknown key %q in config", m[2]),
+				hint: "the keys are include, exclude, ignore, allowUnpinned, compose, mirrors, jobs, timeout"}
+		}
+		return nil, &FileError{File: path, Err: fmt.Errorf("reading config: %s", strings.TrimPrefix(err.Error(), "yaml: "))}
+	}
+	for _, lists := range [][]string{c.Include, c.Exclude, c.Ignore, c.AllowUnpinned} {
+		for _, p := range lists {
+			if !doublestar.ValidatePattern(p) {
+				return nil, &FileError{File: path, Err: fmt.Errorf("invalid pattern %q in config", p)}
+			}
+		}
+	}
+	if c.Jobs < 0 {
+		return nil, &FileError{File: path, Err: fmt.Errorf("jobs is %d, want a positive number", c.Jobs)}
+	}
+	return &c, nil
+}
+
+// matchImage reports whether a canonical repository or repository:tag
+// matches any of the image patterns.
+func matchImage(patterns []string, repo, repoTag string) bool {
+	for _, p := range patterns {
+		if ok, _ := doublestar.Match(p, repo); ok {
+			return true
+		}
+		if ok, _ := doublestar.Match(p, repoTag); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func matchPath(patterns []string, slashPath string) bool {
+	for _, p := range patterns {
+		if ok, _ := doublestar.Match(p, slashPath); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,295 @@
+package pin
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+	"github.com/pin-tool/pin/rewrite"
+	"golang.org/x/sync/errgroup"
+)
+
+// skipDirs are never walked into.
+var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true}
+
+// File is one file that holds, or may hold, image references.
+type File struct {
+	// Path is the file as the user would name it (relative to the working
+	// directory where it lies below it).
+	Path string
+	// Source is the path recorded in the lock: slash-separated, relative to
+	// the lock's directory.
+	Source string
+	Kind   rewrite.Kind
+	Data   []byte
+	Refs   []rewrite.Ref
+}
+
+// Notice is a value skipped because it could not be evaluated.
+type Notice struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Text   string `json:"text,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func (n Notice) String() string {
+	where := n.File
+	if n.Line > 0 {
+		where = fmt.Sprintf("%s:%d", n.File, n.Line)
+	}
+	if n.Text != "" {
+		return fmt.Sprintf("%s: skipped %q: %s", where, n.Text, n.Reason)
+	}
+	return fmt.Sprintf("%s: skipped: %s", where, n.Reason)
+}
+
+// scan is what the walk found.
+type scan struct {
+	files   []*File
+	notices []Notice
+	ignored []Notice // references the config's ignore patterns leave alone
+	// roots are the absolute paths walked, for telling which lock sources
+	// this run could have seen.
+	roots []string
+}
+
+// scanner walks paths and runs the finders.
+type scanner struct {
+	cwd     string // absolute working directory
+	lockDir string // absolute directory of the lock
+	cfg     *Config
+}
+
+// scan walks paths, reads every file pin knows, and finds its references.
+func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	var (
+		names []string
+		res   = &scan{}
+	)
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, err
+		}
+		res.roots = append(res.roots, abs)
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", p, errors.Unwrap(err))
+		}
+		if !info.IsDir() {
+			if _, ok := rewrite.KindOf(p); !ok {
+				return nil, &FileError{File: p, Err: errors.New("pin does not know this kind of file"),
+					hint: "pin reads Kubernetes YAML (*.yaml, *.yml)"}
+			}
+			names = append(names, filepath.Clean(p))
+			continue
+		}
+		found, err := s.walk(p)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, found...)
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+
+	files := make([]*File, len(names))
+	notices := make([][]Notice, len(names))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	var mu sync.Mutex
+	var errs []error
+	for i, name := range names {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			f, ns, err := s.read(name)
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				return nil
+			}
+			files[i], notices[i] = f, ns
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for i, f := range files {
+		res.notices = append(res.notices, notices[i]...)
+		if f == nil {
+			continue
+		}
+		kept := f.Refs[:0]
+		for _, r := range f.Refs {
+			if s.cfg != nil && matchImage(s.cfg.Ignore, r.Image.Repository(), r.Image.Repository()+":"+r.Image.TagOrLatest()) {
+				res.ignored = append(res.ignored, Notice{File: f.Path, Line: r.Line, Text: r.Text, Reason: "ignored by the config"})
+				continue
+			}
+			kept = append(kept, r)
+		}
+		f.Refs = kept
+		res.files = append(res.files, f)
+	}
+	return res, nil
+}
+
+// read reads one file and runs its finder.
+func (s *scanner) read(name string) (*File, []Notice, error) {
+	kind, _ := rewrite.KindOf(name)
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, nil, &FileError{File: name, Err: fmt.Errorf("reading: %w", errors.Unwrap(err))}
+	}
+	found, err := rewrite.Find(kind, data)
+	if err != nil {
+		var re *rewrite.Error
+		if errors.As(err, &re) {
+			return nil, nil, &FileError{File: name, Line: re.Line, Err: re}
+		}
+		return nil, nil, &FileError{File: name, Err: err}
+	}
+	var notices []Notice
+	for _, n := range found.Notices {
+		notices = append(notices, Notice{File: name, Line: n.Line, Text: n.Text, Reason: n.Reason})
+	}
+	if len(found.Refs) == 0 {
+		return nil, notices, nil
+	}
+	src, err := s.source(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &File{Path: name, Source: src, Kind: kind, Data: data, Refs: found.Refs}, notices, nil
+}
+
+// source is a file's path relative to the lock's directory, slash-separated.
+func (s *scanner) source(name string) (string, error) {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(s.lockDir, abs)
+	if err != nil {
+		return "", err
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// walk lists the files below dir that pin reads, honouring .gitignore
+// files, the directories pin never enters, and the config's globs.
+func (s *scanner) walk(dir string) ([]string, error) {
+	var names []string
+	var patterns []gitignore.Pattern
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return &FileError{File: path, Err: fmt.Errorf("walking: %w", errors.Unwrap(err))}
+		}
+		rel, _ := filepath.Rel(dir, path)
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		if rel == "." {
+			parts = nil
+		}
+		if d.IsDir() {
+			if path != dir && skipDirs[d.Name()] {
+				return filepath.SkipDir
+			}
+			if len(parts) > 0 && gitignore.NewMatcher(patterns).Match(parts, true) {
+				return filepath.SkipDir
+			}
+			ps, err := readGitignore(filepath.Join(path, ".gitignore"), parts)
+			if err != nil {
+				return err
+			}
+			patterns = append(patterns, ps...)
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 || !d.Type().IsRegular() {
+			return nil // a symlink's target is walked where it lies, if in the tree
+		}
+		if _, ok := rewrite.KindOf(path); !ok {
+			return nil
+		}
+		if gitignore.NewMatcher(patterns).Match(parts, false) {
+			return nil
+		}
+		if s.cfg != nil {
+			slash := filepath.ToSlash(s.relCwd(path))
+			if len(s.cfg.Include) > 0 && !matchPath(s.cfg.Include, slash) {
+				return nil
+			}
+			if matchPath(s.cfg.Exclude, slash) {
+				return nil
+			}
+		}
+		names = append(names, filepath.Clean(path))
+		return nil
+	})
+	return names, err
+}
+
+func (s *scanner) relCwd(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	rel, err := filepath.Rel(s.cwd, abs)
+	if err != nil {
+		return path
+	}
+	return rel
+}
+
+// readGitignore parses one .gitignore; domain is its directory's path
+// below the walk root.
+func readGitignore(path string, domain []string) ([]gitignore.Pattern, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &FileError{File: path, Err: fmt.Errorf("reading: %w", errors.Unwrap(err))}
+	}
+	var ps []gitignore.Pattern
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		ps = append(ps, gitignore.ParsePattern(line, domain))
+	}
+	return ps, nil
+}
+
+// inScope reports whether a lock source (relative to the lock's directory)
+// lies under one of the walked roots, so that this run would have seen it.
+func (s *scanner) inScope(roots []string, source string) bool {
+	abs := filepath.Join(s.lockDir, filepath.FromSlash(source))
+	for _, r := range roots {
+		if abs == r || strings.HasPrefix(abs, r+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}

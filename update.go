@@ -1,0 +1,177 @@
+package pin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/pin-tool/pin/lockfile"
+	"github.com/pin-tool/pin/rewrite"
+)
+
+// UpdateOptions configure Update.
+type UpdateOptions struct {
+	Options
+	// DryRun plans everything and writes nothing.
+	DryRun bool
+	// LockOnly writes the lock and leaves the sources alone.
+	LockOnly bool
+}
+
+// Change is one reference whose text changes.
+type Change struct {
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+	Image string `json:"image"` // canonical key
+	Old   string `json:"old"`
+	New   string `json:"new"`
+	// OldDigest is the digest the reference carried before, or "" when it
+	// was not pinned.
+	OldDigest string `json:"oldDigest,omitempty"`
+	NewDigest string `json:"newDigest"`
+}
+
+// FileDiff is a file's contents before and after.
+type FileDiff struct {
+	Path string
+	Old  []byte
+	New  []byte
+}
+
+// UpdateResult is what Update did, or with DryRun would do.
+type UpdateResult struct {
+	// Images is the number of distinct references checked.
+	Images  int
+	Changes []Change
+	// Files are the sources whose bytes change, in path order.
+	Files []FileDiff
+	// Lock is the lock before and after; Old is nil when it did not exist.
+	Lock    FileDiff
+	Notices []Notice
+	Ignored []Notice
+	// Written reports whether files were written.
+	Written bool
+}
+
+// LockChanged reports whether the lock's bytes change.
+func (r *UpdateResult) LockChanged() bool { return !bytes.Equal(r.Lock.Old, r.Lock.New) }
+
+// Changed reports whether the update changes any byte of any file.
+func (r *UpdateResult) Changed() bool { return len(r.Files) > 0 || r.LockChanged() }
+
+// Update resolves every reference below opts.Paths, plans the new sources
+// and lock, checks every edit, and then (unless DryRun) writes them. Nothing
+// is written unless every reference resolved and every edit checked out.
+// Without a Resolver, references are answered from the lock.
+func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
+	sc, err := opts.scanner()
+	if err != nil {
+		return nil, err
+	}
+	ls, err := readLock(opts.lockPath())
+	if err != nil {
+		return nil, err
+	}
+	s, err := sc.scan(ctx, opts.Paths)
+	if err != nil {
+		return nil, err
+	}
+	keys, refs, uses := distinct(s.files)
+	var res map[string]resolved
+	if opts.Resolver == nil {
+		res, err = fromLock(keys, uses, ls.lock, ls.path)
+	} else {
+		res, err = resolveAll(ctx, opts.Resolver, opts.jobs(), keys, refs, uses, ls.lock)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	out := &UpdateResult{Images: len(keys), Notices: s.notices, Ignored: s.ignored}
+	for _, f := range s.files {
+		var edits []rewrite.Edit
+		for _, r := range f.Refs {
+			if !r.Image.Tracks() {
+				continue // digest-only: tracks nothing, left as written
+			}
+			d := res[r.Image.Key()].digest
+			if nt := r.Image.Pinned(d); nt != r.Text {
+				edits = append(edits, rewrite.Edit{Ref: r, New: nt})
+				out.Changes = append(out.Changes, Change{File: f.Path, Line: r.Line, Image: r.Image.Key(),
+					Old: r.Text, New: nt, OldDigest: r.Image.Digest, NewDigest: d})
+			}
+		}
+		if len(edits) == 0 {
+			continue
+		}
+		data, err := rewrite.Apply(f.Data, edits)
+		if err != nil {
+			var re *rewrite.Error
+			if errors.As(err, &re) {
+				return nil, &FileError{File: f.Path, Line: re.Line, Err: err}
+			}
+			return nil, &FileError{File: f.Path, Err: err}
+		}
+		out.Files = append(out.Files, FileDiff{Path: f.Path, Old: f.Data, New: data})
+	}
+
+	newLock := planLock(sc, s, keys, uses, res, ls.lock)
+	out.Lock = FileDiff{Path: ls.path, New: newLock.Marshal()}
+	if !ls.missing {
+		out.Lock.Old = ls.data
+	}
+	if opts.DryRun {
+		return out, nil
+	}
+	var writes []FileDiff
+	if !opts.LockOnly {
+		writes = append(writes, out.Files...)
+	}
+	if out.LockChanged() {
+		writes = append(writes, out.Lock)
+	}
+	if err := writeAll(sc.cwd, writes); err != nil {
+		return nil, err
+	}
+	out.Written = len(writes) > 0
+	return out, nil
+}
+
+// planLock builds the new lock: an entry per distinct reference found, with
+// its sources, plus what the old lock says of sources this run did not see
+// (files outside the walked paths).
+func planLock(sc *scanner, s *scan, keys []string, uses map[string][]use, res map[string]resolved, old *lockfile.Lock) *lockfile.Lock {
+	entries := make(map[string]*lockfile.Entry)
+	for _, k := range keys {
+		e := &lockfile.Entry{Image: k, Digest: res[k].digest, Platforms: slices.Clone(res[k].platforms)}
+		for _, u := range uses[k] {
+			e.Sources = append(e.Sources, u.file.Source)
+		}
+		entries[k] = e
+	}
+	for _, oe := range old.Images {
+		var outside []string
+		for _, src := range oe.Sources {
+			if !sc.inScope(s.roots, src) {
+				outside = append(outside, src)
+			}
+		}
+		if len(outside) == 0 {
+			continue
+		}
+		if e, ok := entries[oe.Image]; ok {
+			e.Sources = append(e.Sources, outside...)
+			continue
+		}
+		keep := oe
+		keep.Sources = outside
+		entries[oe.Image] = &keep
+	}
+	l := emptyLock()
+	for _, e := range entries {
+		l.Images = append(l.Images, *e)
+	}
+	l.Sort()
+	return l
+}

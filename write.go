@@ -1,0 +1,109 @@
+package pin
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// writeAll writes every file atomically, sources first and the lock last,
+// so that a run cut short is repaired by running pin update again. Before
+// anything is written, each target is checked: it must be a regular file
+// inside the tree that still holds the bytes pin read.
+func writeAll(root string, files []FileDiff) error {
+	targets := make([]string, len(files))
+	for i, f := range files {
+		t, err := target(root, f)
+		if err != nil {
+			return err
+		}
+		targets[i] = t
+	}
+	for i, f := range files {
+		if err := writeAtomic(targets[i], f.New); err != nil {
+			return &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", err)}
+		}
+	}
+	return nil
+}
+
+// target checks that f may be written and returns the real path to write.
+func target(root string, f FileDiff) (string, error) {
+	real, err := filepath.EvalSymlinks(f.Path)
+	if errors.Is(err, fs.ErrNotExist) && f.Old == nil {
+		return f.Path, nil // a new lock
+	}
+	if err != nil {
+		return "", &FileError{File: f.Path, Err: err}
+	}
+	if real != filepath.Clean(f.Path) && !within(root, real) {
+		return "", &FileError{File: f.Path, Err: fmt.Errorf("refusing to write through a symlink to %s, outside the tree", real)}
+	}
+	now, err := os.ReadFile(real)
+	if err != nil {
+		return "", &FileError{File: f.Path, Err: err}
+	}
+	if f.Old == nil || !bytes.Equal(now, f.Old) {
+		return "", &FileError{File: f.Path, Err: errors.New("the file changed while pin was running"), hint: "run pin update again"}
+	}
+	return real, nil
+}
+
+// within reports whether path lies inside the directory root, both taken
+// with symlinks resolved.
+func within(root, path string) bool {
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	return abs == root || strings.HasPrefix(abs, root+string(filepath.Separator))
+}
+
+// writeAtomic replaces path with data through a temporary file in the same
+// directory: written, synced, given the old file's permissions, renamed.
+func writeAtomic(path string, data []byte) (err error) {
+	perm := fs.FileMode(0o644)
+	if info, err := os.Stat(path); err == nil {
+		perm = info.Mode().Perm()
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".pin-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // make the rename durable; not all systems allow it
+		d.Close()
+	}
+	return nil
+}
