@@ -90,7 +90,7 @@ func TestVerifyFormats(t *testing.T) {
 	r = runPin(t, "verify", "--offline", "--format", "json").want(t, 1)
 	var doc struct {
 		Problems []struct{ Kind, File, Image string } `json:"problems"`
-		Online   bool                                  `json:"online"`
+		Online   bool                                 `json:"online"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("verify --format json: %v\n%s", err, r.stdout)

@@ -42,6 +42,7 @@ type globals struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	cfg      *pin.Config
+	resolver *resolve.Resolver // set once a command goes online
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -73,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.AddCommand(updateCmd(g), verifyCmd(g), listCmd(g), versionCmd(g))
 
 	err := root.ExecuteContext(ctx)
+	g.stats()
 	return g.exit(err)
 }
 
@@ -135,7 +137,17 @@ func (g *globals) options(paths []string, online bool) (pin.Options, error) {
 		return o, usageError{err}
 	}
 	o.Resolver = r
+	g.resolver = r
 	return o, nil
+}
+
+// stats reports the registry requests of the run, with -v.
+func (g *globals) stats() {
+	if !g.verbose || g.resolver == nil {
+		return
+	}
+	s := g.resolver.Stats()
+	fmt.Fprintf(g.stderr, "pin: registry requests: %d HEAD, %d GET, %d ping, %d token\n", s.Heads, s.Gets, s.Pings, s.Tokens)
 }
 
 // withTimeout bounds a command's whole run.

@@ -1,0 +1,2 @@
+// Package resolve asks container registries which digest an image reference points at.
+package resolve

@@ -1,0 +1,316 @@
+package resolve
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/pin-tool/pin/imageref"
+)
+
+// maxManifestSize bounds the manifest bodies read; registries cap manifests at 4 MiB too.
+const maxManifestSize = 4 << 20
+
+// manifestAccept is every manifest type pin pins: indexes first, so a
+// multi-platform tag resolves to its index rather than one platform's image.
+var manifestAccept = strings.Join([]string{
+	string(types.OCIImageIndex),
+	string(types.DockerManifestList),
+	string(types.OCIManifestSchema1),
+	string(types.DockerManifestSchema2),
+}, ",")
+
+var indexAccept = strings.Join([]string{
+	string(types.OCIImageIndex),
+	string(types.DockerManifestList),
+}, ",")
+
+// Options configure a Resolver.
+type Options struct {
+	// Mirrors maps a canonical registry ("docker.io", "ghcr.io") to "host[/prefix]":
+	// repositories of that registry are looked up at host/prefix/path instead.
+	// e.g. {"docker.io": "127.0.0.1:5000/docker.io"}: docker.io/library/nginx:1.25 is
+	// resolved as 127.0.0.1:5000/docker.io/library/nginx:1.25. Keys may also be spelled index.docker.io.
+	Mirrors map[string]string
+	// Insecure lists hosts (host or host:port) reached over plain HTTP or with TLS unverified.
+	// Loopback hosts (localhost, 127.0.0.0/8, ::1) are plain HTTP already (go-containerregistry does that).
+	// A host without a port matches every port of that host.
+	Insecure []string
+	// Keychain supplies credentials; nil means authn.DefaultKeychain (DOCKER_CONFIG, ~/.docker/config.json, credential helpers).
+	Keychain authn.Keychain
+	// Transport is the base round tripper; nil means a clone of remote.DefaultTransport (http.Transport) with MaxIdleConnsPerHost raised to Jobs.
+	// TLS verification can be skipped for Insecure hosts only when it is an *http.Transport.
+	Transport http.RoundTripper
+	// Jobs is the expected concurrency (used to size connection pools). 0 means 8.
+	Jobs int
+	// UserAgent is sent with requests; "" means "pin".
+	UserAgent string
+}
+
+// Descriptor is what a registry says a reference points at.
+type Descriptor struct {
+	Digest    string // "sha256:<64 hex>"
+	MediaType string // Content-Type of the manifest
+	Size      int64  // 0 when the registry did not say
+}
+
+// IsIndex reports whether the descriptor is an OCI image index or a Docker manifest list.
+func (d Descriptor) IsIndex() bool { return isIndex(d.MediaType) }
+
+func isIndex(mt string) bool {
+	return mt == string(types.OCIImageIndex) || mt == string(types.DockerManifestList)
+}
+
+// Resolver looks references up in registries. It is safe for concurrent use.
+type Resolver struct {
+	mirrors  map[string]mirror // by canonical registry
+	insecure hostSet
+	keychain authn.Keychain
+	bases    bases
+	rt       http.RoundTripper // user agent, then counting, then bases
+	stats    counter
+
+	mu    sync.Mutex
+	repos map[string]*repoTransport // by lookup repository, host/path
+}
+
+// New returns a Resolver configured by opts.
+func New(opts Options) (*Resolver, error) {
+	mirrors, err := parseMirrors(opts.Mirrors)
+	if err != nil {
+		return nil, err
+	}
+	insecure, err := parseHosts(opts.Insecure)
+	if err != nil {
+		return nil, err
+	}
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = 8
+	}
+	r := &Resolver{
+		mirrors:  mirrors,
+		insecure: insecure,
+		keychain: opts.Keychain,
+		bases:    newBases(opts.Transport, jobs, len(insecure) > 0),
+		repos:    map[string]*repoTransport{},
+	}
+	if r.keychain == nil {
+		r.keychain = authn.DefaultKeychain
+	}
+	ua := opts.UserAgent
+	if ua == "" {
+		ua = "pin"
+	}
+	route := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		return r.baseFor(req.URL.Host).RoundTrip(req)
+	})
+	r.rt = transport.NewUserAgent(&countingTransport{inner: route, c: &r.stats}, ua)
+	return r, nil
+}
+
+// Resolve looks up ref: by tag (ref.TagOrLatest()) when ref.Tracks(), else
+// by ref.Digest, to check that it exists. It sends one HEAD, and a GET only
+// when the registry's HEAD gives no digest.
+func (r *Resolver) Resolve(ctx context.Context, ref imageref.Ref) (Descriptor, error) {
+	repo, err := r.lookup(ref)
+	if err != nil {
+		return Descriptor{}, r.fail(ref, "", err)
+	}
+	id, want := ref.Digest, ref.Digest
+	if ref.Tracks() {
+		id, want = ref.TagOrLatest(), ""
+	}
+	rt, err := r.transport(ctx, repo)
+	if err != nil {
+		return Descriptor{}, r.fail(ref, repo.RegistryStr(), err)
+	}
+	d, err := headManifest(ctx, rt, manifestURL(repo, id), want)
+	if err != nil {
+		return Descriptor{}, r.fail(ref, repo.RegistryStr(), err)
+	}
+	return d, nil
+}
+
+// headManifest HEADs the manifest at u; want, when set, is the digest it must have.
+func headManifest(ctx context.Context, rt http.RoundTripper, u, want string) (Descriptor, error) {
+	resp, err := do(ctx, rt, http.MethodHead, u, manifestAccept)
+	if err != nil {
+		return Descriptor{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusMethodNotAllowed {
+		return getManifest(ctx, rt, u, want)
+	}
+	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+		return Descriptor{}, err
+	}
+	dig := resp.Header.Get("Docker-Content-Digest")
+	if dig == "" {
+		return getManifest(ctx, rt, u, want)
+	}
+	if !imageref.ValidDigest(dig) {
+		return Descriptor{}, fmt.Errorf("registry sent a malformed Docker-Content-Digest %.80q: %w", dig, imageref.ErrDigest)
+	}
+	if want != "" && dig != want {
+		return Descriptor{}, fmt.Errorf("registry answered for digest %s with %s", want, dig)
+	}
+	return Descriptor{Digest: dig, MediaType: mediaType(resp.Header, nil), Size: max(resp.ContentLength, 0)}, nil
+}
+
+// getManifest is the fallback for registries whose HEAD gives no digest:
+// the digest is that of the bytes received.
+func getManifest(ctx context.Context, rt http.RoundTripper, u, want string) (Descriptor, error) {
+	resp, err := do(ctx, rt, http.MethodGet, u, manifestAccept)
+	if err != nil {
+		return Descriptor{}, err
+	}
+	defer resp.Body.Close()
+	body, dig, err := readManifest(resp)
+	if err != nil {
+		return Descriptor{}, err
+	}
+	if want != "" && dig != want {
+		return Descriptor{}, fmt.Errorf("registry sent a manifest with digest %s for %s", dig, want)
+	}
+	return Descriptor{Digest: dig, MediaType: mediaType(resp.Header, body), Size: int64(len(body))}, nil
+}
+
+// Platforms GETs the index or manifest list digest in ref's repository and
+// returns its platforms as "os/arch[/variant]", sorted and de-duplicated,
+// leaving out "unknown/unknown" entries (buildx attestation manifests).
+func (r *Resolver) Platforms(ctx context.Context, ref imageref.Ref, digest string) ([]string, error) {
+	fail := func(host string, err error) error {
+		e := r.fail(ref, host, err)
+		e.Ref, e.op = ref.Name+"@"+digest, "reading the platforms of"
+		return e
+	}
+	if !imageref.ValidDigest(digest) {
+		return nil, fail("", imageref.ErrDigest)
+	}
+	repo, err := r.lookup(ref)
+	if err != nil {
+		return nil, fail("", err)
+	}
+	rt, err := r.transport(ctx, repo)
+	if err != nil {
+		return nil, fail(repo.RegistryStr(), err)
+	}
+	ps, err := getPlatforms(ctx, rt, manifestURL(repo, digest), digest)
+	if err != nil {
+		return nil, fail(repo.RegistryStr(), err)
+	}
+	return ps, nil
+}
+
+func getPlatforms(ctx context.Context, rt http.RoundTripper, u, want string) ([]string, error) {
+	resp, err := do(ctx, rt, http.MethodGet, u, indexAccept)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, dig, err := readManifest(resp)
+	if err != nil {
+		return nil, err
+	}
+	if dig != want {
+		return nil, fmt.Errorf("registry sent a manifest with digest %s for %s", dig, want)
+	}
+	if mt := mediaType(resp.Header, body); mt != "" && !isIndex(mt) {
+		return nil, fmt.Errorf("manifest is a %s, not an index", mt)
+	}
+	im, err := v1.ParseIndexManifest(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("parsing index: %w", err)
+	}
+	var ps []string
+	for _, m := range im.Manifests {
+		p := m.Platform
+		if p == nil || p.OS == "" || p.Architecture == "" || (p.OS == "unknown" && p.Architecture == "unknown") {
+			continue
+		}
+		s := p.OS + "/" + p.Architecture
+		if p.Variant != "" {
+			s += "/" + p.Variant
+		}
+		ps = append(ps, s)
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps), nil
+}
+
+func manifestURL(repo name.Repository, id string) string {
+	u := url.URL{
+		Scheme: repo.Scheme(), // the transport switches to what the ping found
+		Host:   repo.RegistryStr(),
+		Path:   "/v2/" + repo.RepositoryStr() + "/manifests/" + id,
+	}
+	return u.String()
+}
+
+func do(ctx context.Context, rt http.RoundTripper, method, u, accept string) (*http.Response, error) {
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", accept)
+	client := http.Client{Transport: rt}
+	return client.Do(req.WithContext(ctx))
+}
+
+// readManifest checks resp's status and reads its body, at most
+// maxManifestSize bytes, checking it against any Docker-Content-Digest.
+func readManifest(resp *http.Response) (body []byte, digest string, err error) {
+	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+		return nil, "", err
+	}
+	if resp.ContentLength > maxManifestSize {
+		return nil, "", fmt.Errorf("manifest of %d bytes is larger than the %d allowed", resp.ContentLength, maxManifestSize)
+	}
+	body, err = io.ReadAll(io.LimitReader(resp.Body, maxManifestSize+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("reading manifest: %w", err)
+	}
+	if len(body) > maxManifestSize {
+		return nil, "", fmt.Errorf("manifest is larger than the %d bytes allowed", maxManifestSize)
+	}
+	sum := sha256.Sum256(body)
+	digest = "sha256:" + hex.EncodeToString(sum[:])
+	if h := resp.Header.Get("Docker-Content-Digest"); h != "" && h != digest {
+		return nil, "", fmt.Errorf("registry's Docker-Content-Digest %.80q does not match the manifest received (%s)", h, digest)
+	}
+	return body, digest, nil
+}
+
+// mediaType is the Content-Type without parameters or, when there is none,
+// the mediaType field of body.
+func mediaType(h http.Header, body []byte) string {
+	ct, _, _ := strings.Cut(h.Get("Content-Type"), ";")
+	if ct = strings.TrimSpace(ct); ct != "" || body == nil {
+		return ct
+	}
+	var m struct {
+		MediaType string `json:"mediaType"`
+	}
+	_ = json.Unmarshal(body, &m) // best effort: the type is informative
+	return m.MediaType
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

@@ -1,0 +1,200 @@
+package resolve
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// bases are the base round trippers: one connection pool for every
+// registry, and a second that skips TLS verification for Insecure hosts.
+type bases struct {
+	secure   http.RoundTripper
+	insecure http.RoundTripper // nil when no host is insecure
+}
+
+func newBases(base http.RoundTripper, jobs int, insecure bool) bases {
+	var b bases
+	if base == nil {
+		t, ok := remote.DefaultTransport.(*http.Transport)
+		if !ok {
+			t = http.DefaultTransport.(*http.Transport)
+		}
+		t = t.Clone()
+		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, jobs)
+		base = t
+	}
+	b.secure = base
+	if !insecure {
+		return b
+	}
+	b.insecure = base // a caller's own round tripper is used as it is
+	if t, ok := base.(*http.Transport); ok {
+		t = t.Clone()
+		if t.TLSClientConfig == nil {
+			t.TLSClientConfig = &tls.Config{}
+		}
+		t.TLSClientConfig.InsecureSkipVerify = true
+		b.insecure = t
+	}
+	return b
+}
+
+// baseFor returns the base round tripper for requests to host (host or host:port).
+func (r *Resolver) baseFor(host string) http.RoundTripper {
+	if r.bases.insecure != nil && r.insecure.has(host) {
+		return r.bases.insecure
+	}
+	return r.bases.secure
+}
+
+// hostSet holds host names, matching "host:port" exactly and "host" at any port.
+type hostSet map[string]bool
+
+func parseHosts(hosts []string) (hostSet, error) {
+	s := hostSet{}
+	for _, h := range hosts {
+		reg, err := name.NewRegistry(strings.ToLower(h), name.StrictValidation)
+		if err != nil || h == "" || strings.ContainsAny(h, "/@") {
+			return nil, fmt.Errorf("insecure registry %q: want host or host:port", h)
+		}
+		s[reg.RegistryStr()] = true // docker.io is index.docker.io
+	}
+	return s, nil
+}
+
+func (s hostSet) has(host string) bool {
+	host = strings.ToLower(host)
+	if s[host] {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return s[h] || s["["+h+"]"]
+	}
+	return false
+}
+
+// repoTransport is an authenticated round tripper for one repository,
+// created by the first caller while later ones wait for it.
+type repoTransport struct {
+	done chan struct{}
+	rt   http.RoundTripper
+	err  error
+}
+
+// transport returns the round tripper for repo, creating it once: a ping
+// and, for a bearer registry, a token fetch. Failures are not kept, so a
+// later call tries again.
+func (r *Resolver) transport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
+	key := repo.String()
+	r.mu.Lock()
+	t, ok := r.repos[key]
+	if ok {
+		r.mu.Unlock()
+		select {
+		case <-t.done:
+			return t.rt, t.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	t = &repoTransport{done: make(chan struct{})}
+	r.repos[key] = t
+	r.mu.Unlock()
+
+	t.rt, t.err = r.newTransport(ctx, repo)
+	if t.err != nil {
+		r.mu.Lock()
+		delete(r.repos, key)
+		r.mu.Unlock()
+	}
+	close(t.done)
+	return t.rt, t.err
+}
+
+func (r *Resolver) newTransport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
+	auth, err := r.keychain.Resolve(repo)
+	if err != nil {
+		return nil, fmt.Errorf("looking up credentials for %s: %w", repo.RegistryStr(), err)
+	}
+	// NewWithContext pings /v2/ each time. A ping cache (one ping per
+	// registry) would call transport.Ping once per registry and build each
+	// repository's transport from that challenge here; go-containerregistry
+	// does not expose the scheme-pinning wrapper that would need.
+	return transport.NewWithContext(ctx, repo.Registry, auth, r.rt, []string{repo.Scope(transport.PullScope)})
+}
+
+// Stats counts the requests that got a response from a registry.
+type Stats struct {
+	Pings  int // GET /v2/
+	Tokens int // token endpoint requests
+	Heads  int // HEAD of a manifest
+	Gets   int // GET of a manifest
+	Other  int
+}
+
+// Stats returns request counts so far, for tests and -v output.
+func (r *Resolver) Stats() Stats { return r.stats.stats() }
+
+type reqKind int
+
+const (
+	kindOther reqKind = iota
+	kindPing
+	kindToken
+	kindHead
+	kindGet
+	kinds
+)
+
+// classify tells what a request to a registry is for.
+func classify(req *http.Request) reqKind {
+	p, q := req.URL.Path, req.URL.Query()
+	manifest := strings.HasPrefix(p, "/v2/") && strings.Contains(p, "/manifests/")
+	switch {
+	case p == "/v2/" && req.Method == http.MethodGet:
+		return kindPing
+	case !strings.HasPrefix(p, "/v2/") || q.Has("scope") || q.Has("service") || req.Method == http.MethodPost:
+		return kindToken
+	case manifest && req.Method == http.MethodHead:
+		return kindHead
+	case manifest && req.Method == http.MethodGet:
+		return kindGet
+	}
+	return kindOther
+}
+
+type counter [kinds]atomic.Int64
+
+func (c *counter) stats() Stats {
+	return Stats{
+		Pings:  int(c[kindPing].Load()),
+		Tokens: int(c[kindToken].Load()),
+		Heads:  int(c[kindHead].Load()),
+		Gets:   int(c[kindGet].Load()),
+		Other:  int(c[kindOther].Load()),
+	}
+}
+
+// countingTransport counts requests by kind. A request that got no
+// response (such as the losing https attempt of a plain-HTTP ping) is not counted.
+type countingTransport struct {
+	inner http.RoundTripper
+	c     *counter
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.inner.RoundTrip(req)
+	if err == nil {
+		t.c[classify(req)].Add(1)
+	}
+	return resp, err
+}
