@@ -88,7 +88,7 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 		res.roots = append(res.roots, abs)
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", p, errors.Unwrap(err))
+			return nil, &FileError{File: p, Err: pathErr(err)}
 		}
 		if !info.IsDir() {
 			if _, ok := rewrite.KindOf(p); !ok {
@@ -159,7 +159,7 @@ func (s *scanner) read(name string) (*File, []Notice, error) {
 	kind, _ := rewrite.KindOf(name)
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return nil, nil, &FileError{File: name, Err: fmt.Errorf("reading: %w", errors.Unwrap(err))}
+		return nil, nil, &FileError{File: name, Err: pathErr(err)}
 	}
 	found, err := rewrite.Find(kind, data)
 	if err != nil {
@@ -203,7 +203,7 @@ func (s *scanner) walk(dir string) ([]string, error) {
 	var patterns []gitignore.Pattern
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return &FileError{File: path, Err: fmt.Errorf("walking: %w", errors.Unwrap(err))}
+			return &FileError{File: path, Err: pathErr(err)}
 		}
 		rel, _ := filepath.Rel(dir, path)
 		parts := strings.Split(filepath.ToSlash(rel), "/")
@@ -268,7 +268,7 @@ func readGitignore(path string, domain []string) ([]gitignore.Pattern, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, &FileError{File: path, Err: fmt.Errorf("reading: %w", errors.Unwrap(err))}
+		return nil, &FileError{File: path, Err: pathErr(err)}
 	}
 	var ps []gitignore.Pattern
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -292,4 +292,15 @@ func (s *scanner) inScope(roots []string, source string) bool {
 		}
 	}
 	return false
+}
+
+// pathErr drops the operation and path from an *fs.PathError, which
+// FileError names already: "open x.yaml: permission denied" becomes
+// "permission denied (x.yaml)".
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

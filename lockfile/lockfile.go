@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -81,7 +82,7 @@ func Parse(data []byte) (*Lock, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, errEOF(err)) {
+		if errors.Is(err, io.EOF) {
 			return nil, &SyntaxError{Msg: "lock file is empty"}
 		}
 		return nil, &SyntaxError{Line: yamlErrLine(err), Msg: fmt.Sprintf("lock file is not valid YAML: %v", err)}
@@ -125,13 +126,6 @@ func Parse(data []byte) (*Lock, error) {
 	}
 	l.Sort()
 	return &l, nil
-}
-
-func errEOF(err error) error {
-	if err.Error() == "EOF" {
-		return err
-	}
-	return nil
 }
 
 var lineRE = regexp.MustCompile(`line (\d+)`)

@@ -82,7 +82,8 @@ type Resolver struct {
 	insecure hostSet
 	keychain authn.Keychain
 	bases    bases
-	rt       http.RoundTripper // user agent, then counting, then bases
+	rt       http.RoundTripper // user agent, then retries, then counting, then bases
+	retry    *retryTransport
 	stats    counter
 
 	mu    sync.Mutex
@@ -120,7 +121,8 @@ func New(opts Options) (*Resolver, error) {
 	route := roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		return r.baseFor(req.URL.Host).RoundTrip(req)
 	})
-	r.rt = transport.NewUserAgent(&countingTransport{inner: route, c: &r.stats}, ua)
+	r.retry = newRetryTransport(&countingTransport{inner: route, c: &r.stats})
+	r.rt = transport.NewUserAgent(r.retry, ua)
 	return r, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -299,24 +300,28 @@ func TestTransportFailureIsRetried(t *testing.T) {
 	reg := newRegistry()
 	pushHost := serve(t, reg)
 	digest, _ := pushImage(t, pushHost+"/test/img:v1")
-	var failed atomic.Bool
+	var failing atomic.Bool
+	failing.Store(true)
 	host := serve(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.URL.Path == "/v2/" && !failed.Swap(true) {
+		if req.URL.Path == "/v2/" && failing.Load() {
 			registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "starting up")
 			return
 		}
 		reg.ServeHTTP(w, req)
 	}))
 	r := newResolver(t, Options{})
+	r.retry.base = time.Millisecond
 	err := resolveErr(t, r, host+"/test/img:v1")
 	if err.Status != http.StatusServiceUnavailable || errors.Is(err, ErrNotFound) {
 		t.Errorf("first Resolve = %v (Status %d), want 503 and not ErrNotFound", err, err.Status)
 	}
+	// Every attempt of the first call failed; the failure is not kept.
+	failing.Store(false)
 	got, err2 := r.Resolve(context.Background(), parse(t, host+"/test/img:v1"))
 	if err2 != nil || got.Digest != digest {
 		t.Fatalf("second Resolve = %v, %v, want %s", got.Digest, err2, digest)
 	}
-	if got, want := r.Stats(), (Stats{Pings: 2, Heads: 1}); got != want {
+	if got, want := r.Stats(), (Stats{Pings: r.retry.attempts + 1, Heads: 1}); got != want {
 		t.Errorf("Stats() = %+v, want %+v", got, want)
 	}
 }
