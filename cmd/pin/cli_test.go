@@ -139,3 +139,43 @@ func TestVersion(t *testing.T) {
 		t.Errorf("pin version = %q", r.stdout)
 	}
 }
+
+func TestUpdateOfflineJSON(t *testing.T) {
+	lock := strings.Replace(lockYAML, "  - image: docker.io/library/old:1\n    digest: "+digestA+"\n    sources: [pod.yaml]\n",
+		"  - image: docker.io/library/redis:7\n    digest: "+digestA+"\n    sources: [pod.yaml]\n", 1)
+	chtree(t, map[string]string{"pod.yaml": podYAML, "images.lock": lock})
+	r := runPin(t, "update", "--offline", "--format", "json", "--exit-code").want(t, 3)
+	var doc struct {
+		Images  int `json:"images"`
+		Changes []struct {
+			File, Image, Old, New, OldDigest, NewDigest string
+			Line                                        int
+		} `json:"changes"`
+		Files []string `json:"files"`
+		Lock  struct {
+			Path    string `json:"path"`
+			Changed bool   `json:"changed"`
+		} `json:"lock"`
+		Written bool `json:"written"`
+		Skipped []struct {
+			File string `json:"file"`
+			Line int    `json:"line"`
+		} `json:"skipped"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("update --format json: %v\n%s", err, r.stdout)
+	}
+	if doc.Images != 2 || len(doc.Changes) != 2 || !doc.Written || doc.Lock.Changed || len(doc.Skipped) != 1 {
+		t.Fatalf("update json = %s", r.stdout)
+	}
+	c := doc.Changes[1]
+	if c.File != "pod.yaml" || c.Line != 10 || c.Old != "redis:7" || c.New != "redis:7@"+digestA || c.OldDigest != "" || c.NewDigest != digestA {
+		t.Errorf("change = %+v", c)
+	}
+	if doc.Changes[0].OldDigest != digestA || doc.Changes[0].NewDigest != digestB {
+		t.Errorf("change = %+v", doc.Changes[0])
+	}
+	// A second run changes nothing: exit 0 with --exit-code.
+	runPin(t, "update", "--offline", "--exit-code").want(t, 0)
+	runPin(t, "verify", "--offline").want(t, 0)
+}
