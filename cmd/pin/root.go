@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
 		return g.setup(c)
 	}
-	root.AddCommand(updateCmd(g), verifyCmd(g), listCmd(g), versionCmd(g))
+	root.AddCommand(updateCmd(g), verifyCmd(g), listCmd(g), versionCmd(g), auditCmd(g))
 
 	err := root.ExecuteContext(ctx)
 	g.stats()
