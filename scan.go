@@ -91,10 +91,6 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 			return nil, &FileError{File: p, Err: pathErr(err)}
 		}
 		if !info.IsDir() {
-			if _, ok := rewrite.KindOf(p); !ok {
-				return nil, &FileError{File: p, Err: errors.New("pin does not know this kind of file"),
-					hint: "pin reads Kubernetes YAML (*.yaml, *.yml)"}
-			}
 			names = append(names, filepath.Clean(p))
 			continue
 		}
@@ -156,7 +152,10 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 
 // read reads one file and runs its finder.
 func (s *scanner) read(name string) (*File, []Notice, error) {
-	kind, _ := rewrite.KindOf(name)
+	kind, known := rewrite.KindOf(name)
+	if !known {
+		kind = rewrite.Dockerfile // named explicitly with another name: read as a Dockerfile
+	}
 	data, err := os.ReadFile(name)
 	if err != nil {
 		return nil, nil, &FileError{File: name, Err: pathErr(err)}
@@ -172,6 +171,10 @@ func (s *scanner) read(name string) (*File, []Notice, error) {
 	var notices []Notice
 	for _, n := range found.Notices {
 		notices = append(notices, Notice{File: name, Line: n.Line, Text: n.Text, Reason: n.Reason})
+	}
+	if !known && len(found.Refs) == 0 && len(notices) == 0 {
+		return nil, nil, &FileError{File: name, Err: errors.New("pin does not know this kind of file, and it reads as a Dockerfile with no image in it"),
+			hint: "pin reads Kubernetes YAML (*.yaml, *.yml) and Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, *.containerfile)"}
 	}
 	if len(found.Refs) == 0 {
 		return nil, notices, nil

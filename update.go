@@ -96,7 +96,7 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 				continue // digest-only: tracks nothing, left as written
 			}
 			d := res[r.Image.Key()].digest
-			if nt := r.Image.Pinned(d); nt != r.Text {
+			if nt := r.Pinned(d); nt != r.Text {
 				edits = append(edits, rewrite.Edit{Ref: r, New: nt})
 				out.Changes = append(out.Changes, Change{File: f.Path, Line: r.Line, Image: r.Image.Key(),
 					Old: r.Text, New: nt, OldDigest: r.Image.Digest, NewDigest: d})

@@ -40,7 +40,7 @@ func corpusDir(t *testing.T) string {
 func TestCorpusRoundTrip(t *testing.T) {
 	t.Parallel()
 	root := corpusDir(t)
-	for _, kind := range []Kind{Kubernetes} {
+	for _, kind := range []Kind{Kubernetes, Dockerfile} {
 		expectFile := filepath.Join("..", "testdata", "corpus", string(kind)+".txt")
 		want := readExpectations(t, expectFile)
 		got := map[string]string{}
@@ -87,6 +87,23 @@ func TestCorpusRoundTrip(t *testing.T) {
 	}
 }
 
+// leadingComments returns the comment lines at the top of the file at path,
+// which say how its counts were checked, so that -update keeps them.
+func leadingComments(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
 // readExpectations reads lines "path refs skips"; # starts a comment.
 func readExpectations(t *testing.T, path string) map[string]string {
 	t.Helper()
@@ -125,8 +142,12 @@ func writeExpectations(t *testing.T, path string, m map[string]string) {
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	b.WriteString("# path refs skips: image references found and values skipped with a notice, per corpus file.\n")
-	b.WriteString("# Files with neither are not listed. Checked by hand against the files; regenerate with -update only after checking.\n")
+	head := leadingComments(path)
+	if head == "" {
+		head = "# path refs skips: image references found and values skipped with a notice, per corpus file.\n" +
+			"# Files with neither are not listed. Checked by hand against the files; regenerate with -update only after checking.\n"
+	}
+	b.WriteString(head)
 	for _, k := range keys {
 		fmt.Fprintf(&b, "%s %s\n", k, m[k])
 	}

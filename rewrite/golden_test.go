@@ -29,7 +29,7 @@ func pinAll(f Found) []Edit {
 		if !r.Image.Tracks() {
 			continue
 		}
-		edits = append(edits, Edit{Ref: r, New: r.Image.Pinned(fakeDigest(r.Image.Key()))})
+		edits = append(edits, Edit{Ref: r, New: r.Pinned(fakeDigest(r.Image.Key()))})
 	}
 	return edits
 }
@@ -48,9 +48,9 @@ func report(f Found) string {
 
 func TestGolden(t *testing.T) {
 	t.Parallel()
-	for _, kind := range []Kind{Kubernetes} {
+	for _, kind := range []Kind{Kubernetes, Dockerfile} {
 		dir := filepath.Join("..", "testdata", "golden", string(kind))
-		inputs, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		inputs, err := goldenInputs(dir)
 		if err != nil || len(inputs) == 0 {
 			t.Fatalf("no golden inputs in %s: %v", dir, err)
 		}
@@ -88,6 +88,18 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// goldenInputs lists the fixtures in dir: every file but the goldens.
+func goldenInputs(dir string) ([]string, error) {
+	all, err := filepath.Glob(filepath.Join(dir, "*"))
+	var inputs []string
+	for _, p := range all {
+		if !strings.HasSuffix(p, ".golden") && !strings.HasSuffix(p, ".refs") {
+			inputs = append(inputs, p)
+		}
+	}
+	return inputs, err
 }
 
 func golden(t *testing.T, path string, got []byte) {

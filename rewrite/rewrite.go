@@ -27,10 +27,25 @@ type Ref struct {
 	Start, End int
 	// Text is the file's bytes in [Start, End).
 	Text string
-	// Image is Text parsed.
+	// Image is Text parsed; for a reference built from variables, the
+	// reference they evaluate to.
 	Image imageref.Ref
+	// Expr is the reference as written when it is built from variables
+	// ("python:${V}-slim"), before any "@digest"; "" for a plain reference.
+	Expr string
 	// Where says what holds the reference, such as "Deployment/web".
 	Where string
+}
+
+// Pinned is the text that pins r to digest in the user's own spelling: for
+// a plain reference, the written name (with ":latest" when no tag was
+// written) and the digest; for one built from variables, the expression as
+// written and the digest.
+func (r Ref) Pinned(digest string) string {
+	if r.Expr == "" {
+		return r.Image.Pinned(digest)
+	}
+	return r.Expr + "@" + digest
 }
 
 // Notice is a value that looks like a place for a reference but could not be
@@ -68,7 +83,24 @@ func KindOf(path string) (Kind, bool) {
 		}
 		return Kubernetes, true
 	}
+	if IsDockerfileName(lower) {
+		return Dockerfile, true
+	}
 	return "", false
+}
+
+// IsDockerfileName reports whether a file name is a Dockerfile's:
+// Dockerfile, Containerfile, *.Dockerfile, Dockerfile.* or *.containerfile,
+// in any case. Dockerfile.dockerignore is not one.
+func IsDockerfileName(base string) bool {
+	b := strings.ToLower(base)
+	switch {
+	case strings.HasSuffix(b, ".dockerignore"):
+		return false
+	case b == "dockerfile", b == "containerfile":
+		return true
+	}
+	return strings.HasSuffix(b, ".dockerfile") || strings.HasPrefix(b, "dockerfile.") || strings.HasSuffix(b, ".containerfile")
 }
 
 // IsComposeName reports whether a file name is one Docker Compose reads by
@@ -87,6 +119,8 @@ func Find(kind Kind, data []byte) (Found, error) {
 	switch kind {
 	case Kubernetes:
 		return FindKubernetes(data)
+	case Dockerfile:
+		return FindDockerfile(data)
 	}
 	return Found{}, fmt.Errorf("no finder for %s files yet", kind)
 }

@@ -179,3 +179,18 @@ func TestUpdateOfflineJSON(t *testing.T) {
 	runPin(t, "update", "--offline", "--exit-code").want(t, 0)
 	runPin(t, "verify", "--offline").want(t, 0)
 }
+
+func TestExplicitFileOfAnotherName(t *testing.T) {
+	chtree(t, map[string]string{
+		"build/app.df": "FROM golang:1.23@" + digestA + " AS build\nFROM build\n",
+		"notes.txt":    "nothing to see\n",
+	})
+	r := runPin(t, "list", "--config", "/dev/null", "build/app.df").want(t, 0)
+	if !strings.Contains(r.stdout, "build/app.df:1") || !strings.Contains(r.stdout, "dockerfile") {
+		t.Errorf("list of an explicitly named Dockerfile:\n%s", r.stdout)
+	}
+	r = runPin(t, "list", "--config", "/dev/null", "notes.txt").want(t, 2)
+	if !strings.Contains(r.stderr, "pin does not know this kind of file") || !strings.Contains(r.stderr, "hint:") {
+		t.Errorf("list notes.txt stderr:\n%s", r.stderr)
+	}
+}

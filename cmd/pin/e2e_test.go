@@ -226,3 +226,71 @@ func TestEndToEndBasicAuth(t *testing.T) {
 		t.Errorf("output contains the password")
 	}
 }
+
+const multiStage = `# syntax=docker/dockerfile:1.7
+ARG GO_VERSION=1.23
+ARG RUNTIME=alpine:3.20
+
+FROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build
+COPY --from=ghcr.io/acme/tools:v3 /bin/tool /usr/local/bin/
+RUN --mount=type=bind,from=ghcr.io/acme/protos:v1,target=/protos \
+    tool gen /protos && go build -o /app .
+
+FROM ${RUNTIME}
+COPY --from=build /app /app
+`
+
+func TestEndToEndDockerfile(t *testing.T) {
+	reg := testregistry.StartT(t, testregistry.Config{})
+	ctx := context.Background()
+	index := func(ref string) string {
+		d, err := reg.PushIndex(ctx, ref, "linux/amd64", "linux/arm64")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	syntax := index("docker.io/docker/dockerfile:1.7")
+	golang := index("docker.io/library/golang:1.23")
+	alpine := index("docker.io/library/alpine:3.20")
+	tools := push(t, reg, "ghcr.io/acme/tools:v3")
+	protos := push(t, reg, "ghcr.io/acme/protos:v1")
+	chtree(t, map[string]string{"build/Dockerfile": multiStage})
+	mirrors := []string{"--mirror", "docker.io=" + reg.Host + "/docker.io", "--mirror", "ghcr.io=" + reg.Host + "/ghcr.io"}
+	with := func(args ...string) []string { return append(args, mirrors...) }
+
+	runPin(t, with("update")...).want(t, 0)
+	want := strings.NewReplacer(
+		"dockerfile:1.7\n", "dockerfile:1.7@"+syntax+"\n",
+		"golang:${GO_VERSION} ", "golang:${GO_VERSION}@"+golang+" ",
+		"RUNTIME=alpine:3.20", "RUNTIME=alpine:3.20@"+alpine,
+		"tools:v3 ", "tools:v3@"+tools+" ",
+		"protos:v1,", "protos:v1@"+protos+",",
+	).Replace(multiStage)
+	got, _ := os.ReadFile("build/Dockerfile")
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Fatalf("build/Dockerfile after update (-want +got):\n%s", diff)
+	}
+	lock, _ := os.ReadFile("images.lock")
+	for _, key := range []string{"docker.io/docker/dockerfile:1.7", "docker.io/library/golang:1.23", "docker.io/library/alpine:3.20", "ghcr.io/acme/tools:v3", "ghcr.io/acme/protos:v1"} {
+		if !strings.Contains(string(lock), "- image: "+key+"\n") {
+			t.Errorf("images.lock lacks %s:\n%s", key, lock)
+		}
+	}
+	r := runPin(t, "list").want(t, 0)
+	if !strings.Contains(r.stdout, "build/Dockerfile:5") || !strings.Contains(r.stdout, "dockerfile") {
+		t.Errorf("list:\n%s", r.stdout)
+	}
+	runPin(t, with("verify")...).want(t, 0)
+	runPin(t, with("update", "--exit-code")...).want(t, 0)
+
+	// alpine:3.20 moves: verify names the ARG line whose default holds it.
+	index("docker.io/library/alpine:3.20")
+	r = runPin(t, with("verify")...).want(t, 1)
+	if !strings.Contains(r.stdout, "build/Dockerfile:3: docker.io/library/alpine:3.20 moved") {
+		t.Errorf("verify after a moved tag:\n%s", r.stdout)
+	}
+	runPin(t, "verify", "--offline").want(t, 0)
+	runPin(t, with("update", "--exit-code")...).want(t, 3)
+	runPin(t, with("verify")...).want(t, 0)
+}

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pin-tool/pin/imageref"
+	"github.com/pin-tool/pin/rewrite"
 )
 
 // imageValueRE finds the value of an image: key, quoted or not, block or flow.
@@ -25,12 +26,30 @@ func TestExampleIsSeeded(t *testing.T) {
 	t.Parallel()
 	var used []string
 	err := fs.WalkDir(exampleFS(), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path.Ext(name) != ".yaml" {
+		if err != nil || d.IsDir() {
 			return err
 		}
 		data, err := fs.ReadFile(exampleFS(), name)
 		if err != nil {
 			return err
+		}
+		if path.Base(name) == "Dockerfile" {
+			found, err := rewrite.Find(rewrite.Dockerfile, data)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if len(found.Refs) != dockerfilePins || len(found.Notices) != 0 {
+				t.Errorf("%s: %d references and %d notices, want %d and 0", name, len(found.Refs), len(found.Notices), dockerfilePins)
+			}
+			for _, r := range found.Refs {
+				if !slices.Contains(used, r.Image.Key()) {
+					used = append(used, r.Image.Key())
+				}
+			}
+			return nil
+		}
+		if path.Ext(name) != ".yaml" {
+			return nil
 		}
 		for _, m := range imageValueRE.FindAllStringSubmatch(string(data), -1) {
 			r, err := imageref.Parse(m[1])

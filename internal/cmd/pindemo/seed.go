@@ -14,13 +14,18 @@ type image struct {
 	platforms []string // nil for a single-platform image
 }
 
-// images are what the example's manifests reference.
+// images are what the example's manifests and Dockerfile reference.
 var images = []image{
 	{"docker.io/library/nginx:1.27", []string{"linux/amd64", "linux/arm64"}},
 	{"docker.io/library/busybox:1.36", []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}},
 	{"docker.io/library/redis:7.4", []string{"linux/amd64", "linux/arm64"}},
 	{"ghcr.io/acme/api:v1.4", []string{"linux/amd64", "linux/arm64"}},
 	{"ghcr.io/acme/worker:v1.4", nil},
+	// The Dockerfile's: a frontend, two bases, and a COPY --from image.
+	{"docker.io/docker/dockerfile:1.7", []string{"linux/amd64", "linux/arm64"}},
+	{"docker.io/library/golang:1.23", []string{"linux/amd64", "linux/arm64"}},
+	{"docker.io/library/alpine:3.20", []string{"linux/amd64", "linux/arm64"}},
+	{"ghcr.io/acme/ca-certs:2024", nil},
 }
 
 // moved is the image whose tag the demo moves upstream.

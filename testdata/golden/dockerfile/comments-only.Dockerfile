@@ -1,0 +1,3 @@
+# only comments
+
+# syntax is not a directive here
