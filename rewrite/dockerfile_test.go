@@ -34,6 +34,11 @@ func TestKindOfDockerfile(t *testing.T) {
 		{"MyDockerfile", false},
 		{"Containerfile.txt", false},
 		{"Dockerfile.yaml", false}, // YAML by its extension
+		{"rewrite/dockerfile.go", false},
+		{"dockerfile_test.go", false},
+		{"docs/Dockerfile.md", false},
+		{"Dockerfile.orig", false},
+		{"Dockerfile.arm64", true},
 	}
 	for _, tt := range tests {
 		k, ok := KindOf(tt.path)

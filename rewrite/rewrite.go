@@ -100,7 +100,21 @@ func IsDockerfileName(base string) bool {
 	case b == "dockerfile", b == "containerfile":
 		return true
 	}
-	return strings.HasSuffix(b, ".dockerfile") || strings.HasPrefix(b, "dockerfile.") || strings.HasSuffix(b, ".containerfile")
+	if strings.HasSuffix(b, ".dockerfile") || strings.HasSuffix(b, ".containerfile") {
+		return true
+	}
+	// Dockerfile.dev, Dockerfile.prod; but dockerfile.go or dockerfile.md in
+	// a repository is source or documentation about Dockerfiles.
+	return strings.HasPrefix(b, "dockerfile.") && !notDockerfileExt[strings.TrimPrefix(filepath.Ext(b), ".")]
+}
+
+// notDockerfileExt are extensions that make a "dockerfile.*" name a source
+// file or a document rather than a Dockerfile.
+var notDockerfileExt = map[string]bool{
+	"go": true, "py": true, "js": true, "ts": true, "rs": true, "rb": true, "java": true, "kt": true,
+	"c": true, "h": true, "cc": true, "cpp": true, "cs": true, "php": true, "sh": true, "ps1": true,
+	"md": true, "txt": true, "rst": true, "adoc": true, "html": true, "json": true, "toml": true,
+	"yaml": true, "yml": true, "xml": true, "lock": true, "orig": true, "rej": true, "swp": true,
 }
 
 // IsComposeName reports whether a file name is one Docker Compose reads by
