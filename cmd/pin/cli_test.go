@@ -42,10 +42,10 @@ images:
 func TestListFormats(t *testing.T) {
 	chtree(t, map[string]string{"pod.yaml": podYAML})
 	r := runPin(t, "list").want(t, 0)
-	want := `LOCATION    REFERENCE                                                                          KIND        STATUS
-pod.yaml:8  nginx:1.25@` + digestA + `  kubernetes  pinned
-pod.yaml:10 redis:7                                                                            kubernetes  unpinned
-pod.yaml:12 {{ .Values.image }}                                                                -           skipped: a template, not a reference until rendered
+	want := `LOCATION REFERENCE KIND IN STATUS
+pod.yaml:8 nginx:1.25@` + digestA + ` kubernetes Pod/p pinned
+pod.yaml:10 redis:7 kubernetes Pod/p unpinned
+pod.yaml:12 {{ .Values.image }} - - skipped: a template, not a reference until rendered
 `
 	if diff := cmp.Diff(collapse(want), collapse(r.stdout)); diff != "" {
 		t.Errorf("list (-want +got):\n%s", diff)
@@ -186,7 +186,7 @@ func TestExplicitFileOfAnotherName(t *testing.T) {
 		"notes.txt":    "nothing to see\n",
 	})
 	r := runPin(t, "list", "--config", "/dev/null", "build/app.df").want(t, 0)
-	if !strings.Contains(r.stdout, "build/app.df:1") || !strings.Contains(r.stdout, "dockerfile") {
+	if !strings.Contains(r.stdout, "build/app.df:1") || !strings.Contains(collapse(r.stdout), "dockerfile stage build pinned") {
 		t.Errorf("list of an explicitly named Dockerfile:\n%s", r.stdout)
 	}
 	r = runPin(t, "list", "--config", "/dev/null", "notes.txt").want(t, 2)

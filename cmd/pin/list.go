@@ -25,16 +25,20 @@ func listCmd(g *globals) *cobra.Command {
 				return writeJSON(g.stdout, res)
 			}
 			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "LOCATION\tREFERENCE\tKIND\tSTATUS")
+			fmt.Fprintln(w, "LOCATION\tREFERENCE\tKIND\tIN\tSTATUS")
 			for _, r := range res.Refs {
-				fmt.Fprintf(w, "%s:%d\t%s\t%s\t%s\n", r.File, r.Line, r.Ref, r.Kind, r.Status)
+				where := r.Where
+				if where == "" {
+					where = "-"
+				}
+				fmt.Fprintf(w, "%s:%d\t%s\t%s\t%s\t%s\n", r.File, r.Line, r.Ref, r.Kind, where, r.Status)
 			}
 			for _, n := range append(res.Notices, res.Ignored...) {
 				text := n.Text
 				if text == "" {
 					text = "-"
 				}
-				fmt.Fprintf(w, "%s:%d\t%s\t-\tskipped: %s\n", n.File, n.Line, text, n.Reason)
+				fmt.Fprintf(w, "%s:%d\t%s\t-\t-\tskipped: %s\n", n.File, n.Line, text, n.Reason)
 			}
 			return w.Flush()
 		},
