@@ -38,7 +38,11 @@ func listCmd(g *globals) *cobra.Command {
 				if text == "" {
 					text = "-"
 				}
-				fmt.Fprintf(w, "%s:%d\t%s\t-\t-\tskipped: %s\n", n.File, n.Line, text, n.Reason)
+				loc := n.File
+				if n.Line > 0 {
+					loc = fmt.Sprintf("%s:%d", n.File, n.Line)
+				}
+				fmt.Fprintf(w, "%s\t%s\t-\t-\tskipped: %s\n", loc, text, n.Reason)
 			}
 			return w.Flush()
 		},

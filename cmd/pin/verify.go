@@ -41,7 +41,11 @@ func (g *globals) printVerify(res *pin.VerifyResult) error {
 			fmt.Fprintf(g.stdout, "::error file=%s,line=%d::%s\n", escapeProperty(p.File), p.Line, escapeData(p.Message))
 		}
 		for _, n := range res.Notices {
-			fmt.Fprintf(g.stdout, "::notice file=%s,line=%d::skipped: %s\n", escapeProperty(n.File), n.Line, escapeData(n.Reason))
+			props := "file=" + escapeProperty(n.File)
+			if n.Line > 0 {
+				props += fmt.Sprintf(",line=%d", n.Line)
+			}
+			fmt.Fprintf(g.stdout, "::notice %s::skipped: %s\n", props, escapeData(n.Reason))
 		}
 		return nil
 	}
