@@ -56,6 +56,24 @@ func (o *Options) scanner() (*scanner, error) {
 	return &scanner{cwd: cwd, lockDir: filepath.Dir(lockAbs), cfg: o.Config}, nil
 }
 
+// load does what update and verify both start with: read the lock, then
+// walk the paths and find their references.
+func (o *Options) load(ctx context.Context) (*scanner, *lockState, *scan, error) {
+	sc, err := o.scanner()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ls, err := readLock(o.lockPath())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := sc.scan(ctx, o.Paths)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return sc, ls, s, nil
+}
+
 // readLock reads the lock; a missing lock is an empty one.
 func readLock(path string) (*lockState, error) {
 	data, err := os.ReadFile(path)

@@ -65,15 +65,7 @@ func (r *UpdateResult) Changed() bool { return len(r.Files) > 0 || r.LockChanged
 // is written unless every reference resolved and every edit checked out.
 // Without a Resolver, references are answered from the lock.
 func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
-	sc, err := opts.scanner()
-	if err != nil {
-		return nil, err
-	}
-	ls, err := readLock(opts.lockPath())
-	if err != nil {
-		return nil, err
-	}
-	s, err := sc.scan(ctx, opts.Paths)
+	sc, ls, s, err := opts.load(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -57,15 +57,7 @@ type VerifyResult struct {
 // the error is for what could not be checked. Any reference whose registry
 // could not be asked makes the error non-nil: unchecked is never fine.
 func Verify(ctx context.Context, opts Options) (*VerifyResult, error) {
-	sc, err := opts.scanner()
-	if err != nil {
-		return nil, err
-	}
-	ls, err := readLock(opts.lockPath())
-	if err != nil {
-		return nil, err
-	}
-	s, err := sc.scan(ctx, opts.Paths)
+	sc, ls, s, err := opts.load(ctx)
 	if err != nil {
 		return nil, err
 	}
