@@ -32,7 +32,11 @@ type File struct {
 	Source string
 	Kind   rewrite.Kind
 	Data   []byte
-	Refs   []rewrite.Ref
+	// Refs are the references pin acts on: Found less those the config ignores.
+	Refs []rewrite.Ref
+	// Found are all the references the finder saw in Data, which the
+	// splicer checks its output against.
+	Found []rewrite.Ref
 }
 
 // Notice is a value skipped because it could not be evaluated.
@@ -136,8 +140,8 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 		if f == nil {
 			continue
 		}
-		kept := f.Refs[:0]
-		for _, r := range f.Refs {
+		var kept []rewrite.Ref
+		for _, r := range f.Found {
 			if s.cfg != nil && matchImage(s.cfg.Ignore, r.Image.Repository(), r.Image.Repository()+":"+r.Image.TagOrLatest()) {
 				res.ignored = append(res.ignored, Notice{File: f.Path, Line: r.Line, Text: r.Text, Reason: "ignored by the config"})
 				continue
@@ -183,7 +187,7 @@ func (s *scanner) read(name string) (*File, []Notice, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return &File{Path: name, Source: src, Kind: kind, Data: data, Refs: found.Refs}, notices, nil
+	return &File{Path: name, Source: src, Kind: kind, Data: data, Found: found.Refs}, notices, nil
 }
 
 // source is a file's path relative to the lock's directory, slash-separated.

@@ -101,7 +101,7 @@ func Parse(data []byte) (*Lock, error) {
 		}
 	}
 	var l Lock
-	if err := decodeStrict(root, &l); err != nil {
+	if err := decodeStrict(data, &l); err != nil {
 		return nil, err
 	}
 	if l.Version != Version {
@@ -140,17 +140,14 @@ func yamlErrLine(err error) int {
 	return n
 }
 
-func decodeStrict(root *yaml.Node, l *Lock) error {
-	// Node.Decode has no KnownFields switch, so re-encode the node and decode
-	// it strictly; the lock is small and this keeps unknown keys an error.
-	b, err := yaml.Marshal(root)
-	if err != nil {
-		return &SyntaxError{Msg: fmt.Sprintf("lock file: %v", err)}
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
+// decodeStrict decodes the file's bytes into l, unknown keys being errors.
+// (Node.Decode has no such switch, so the bytes are read a second time
+// rather than the node tree.)
+func decodeStrict(data []byte, l *Lock) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(l); err != nil {
-		return &SyntaxError{Msg: fmt.Sprintf("lock file does not follow the schema: %v", err)}
+		return &SyntaxError{Line: yamlErrLine(err), Msg: fmt.Sprintf("lock file does not follow the schema: %v", err)}
 	}
 	return nil
 }

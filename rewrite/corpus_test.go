@@ -63,7 +63,7 @@ func TestCorpusRoundTrip(t *testing.T) {
 				return nil
 			}
 			edits := pinAll(f)
-			out, err := Apply(data, edits)
+			out, err := Apply(data, f.Refs, edits)
 			if err != nil {
 				t.Errorf("Apply(%s): %v", rel, err)
 				return nil

@@ -219,7 +219,7 @@ func FuzzFindDockerfile(f *testing.F) {
 			}
 			edits = append(edits, Edit{Ref: r, New: r.Text})
 		}
-		out, err := Apply(data, edits)
+		out, err := Apply(data, found.Refs, edits)
 		if err != nil {
 			t.Fatalf("Apply with identity edits: %v", err)
 		}

@@ -65,7 +65,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Find(%s): %v", in, err)
 				}
-				out, err := Apply(data, pinAll(f))
+				out, err := Apply(data, f.Refs, pinAll(f))
 				if err != nil {
 					t.Fatalf("Apply(%s): %v", in, err)
 				}
@@ -77,7 +77,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Find(output of %s): %v", in, err)
 				}
-				again, err := Apply(out, pinAll(f2))
+				again, err := Apply(out, f2.Refs, pinAll(f2))
 				if err != nil {
 					t.Fatalf("Apply(output of %s): %v", in, err)
 				}

@@ -12,11 +12,12 @@ type Edit struct {
 	New string
 }
 
-// Apply splices edits into data, the bytes the references were found in, and
-// checks the result: each edit's range must still hold the reference's text,
-// edits may not overlap, and finding references again in the output must give
-// the same references, each with its new text. Only the edited ranges change.
-func Apply(data []byte, edits []Edit) ([]byte, error) {
+// Apply splices edits into data and checks the result. refs are every
+// reference the finder found in data (edited or not); each edit's range must
+// still hold its reference's text, edits may not overlap, and finding
+// references again in the output must give the same references, each with
+// its new text. Only the edited ranges change.
+func Apply(data []byte, refs []Ref, edits []Edit) ([]byte, error) {
 	if len(edits) == 0 {
 		return data, nil
 	}
@@ -49,24 +50,20 @@ func Apply(data []byte, edits []Edit) ([]byte, error) {
 		want[r.Start] = e.New
 	}
 	out.Write(data[pos:])
-	return out.Bytes(), check(data, out.Bytes(), edits[0].Ref.Kind, want)
+	return out.Bytes(), check(refs, out.Bytes(), edits[0].Ref.Kind, want)
 }
 
 // check finds the references again in the edited bytes and compares them to
 // the originals with the planned edits applied.
-func check(before, after []byte, kind Kind, want map[int]string) error {
-	old, err := Find(kind, before)
-	if err != nil {
-		return err
-	}
+func check(old []Ref, after []byte, kind Kind, want map[int]string) error {
 	got, err := Find(kind, after)
 	if err != nil {
 		return &Error{Msg: fmt.Sprintf("the edited file no longer parses (%v): refusing to write it", err)}
 	}
-	if len(got.Refs) != len(old.Refs) {
-		return &Error{Msg: fmt.Sprintf("the edited file holds %d references, the original %d: refusing to write it", len(got.Refs), len(old.Refs))}
+	if len(got.Refs) != len(old) {
+		return &Error{Msg: fmt.Sprintf("the edited file holds %d references, the original %d: refusing to write it", len(got.Refs), len(old))}
 	}
-	for i, o := range old.Refs {
+	for i, o := range old {
 		w := o.Text
 		if n, ok := want[o.Start]; ok {
 			w = n

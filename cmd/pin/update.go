@@ -49,8 +49,8 @@ func (g *globals) printUpdate(res *pin.UpdateResult, diff, lockOnly bool) error 
 	}
 	g.notices(res.Notices, res.Ignored)
 	if diff {
-		for _, f := range res.Files {
-			if !lockOnly {
+		if !lockOnly {
+			for _, f := range res.Files {
 				fmt.Fprint(g.stdout, unifiedDiff(f))
 			}
 		}
