@@ -37,6 +37,8 @@ type File struct {
 	// Found are all the references the finder saw in Data, which the
 	// splicer checks its output against.
 	Found []rewrite.Ref
+	// find is the finder that read Data, which reads the edited bytes again.
+	find func([]byte) (rewrite.Found, error)
 }
 
 // Notice is a value skipped because it could not be evaluated.
@@ -73,6 +75,8 @@ type scanner struct {
 	cwd     string // absolute working directory
 	lockDir string // absolute directory of the lock
 	cfg     *Config
+	// compose is the environment of each Compose file, set by scan.
+	compose map[string]rewrite.ComposeEnv
 }
 
 // scan walks paths, reads every file pin knows, and finds its references.
@@ -103,6 +107,17 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 			return nil, err
 		}
 		names = append(names, found...)
+	}
+	envs, extra, linkNotices, err := s.composeEnvs(ctx, names, res.roots)
+	if err != nil {
+		return nil, err
+	}
+	s.compose = envs
+	res.notices = append(res.notices, linkNotices...)
+	for _, e := range extra {
+		if s.cfg == nil || !matchPath(s.cfg.Exclude, filepath.ToSlash(s.relCwd(e))) {
+			names = append(names, e)
+		}
 	}
 	slices.Sort(names)
 	names = slices.Compact(names)
@@ -156,7 +171,10 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 
 // read reads one file and runs its finder.
 func (s *scanner) read(name string) (*File, []Notice, error) {
-	kind, known := rewrite.KindOf(name)
+	kind, known := s.kindOf(name)
+	if _, linked := s.compose[name]; linked {
+		kind, known = rewrite.Compose, true // read by include: or extends:
+	}
 	if !known {
 		kind = rewrite.Dockerfile // named explicitly with another name: read as a Dockerfile
 	}
@@ -164,7 +182,12 @@ func (s *scanner) read(name string) (*File, []Notice, error) {
 	if err != nil {
 		return nil, nil, &FileError{File: name, Err: pathErr(err)}
 	}
-	found, err := rewrite.Find(kind, data)
+	find := func(b []byte) (rewrite.Found, error) { return rewrite.Find(kind, b) }
+	if kind == rewrite.Compose {
+		env := s.compose[name]
+		find = func(b []byte) (rewrite.Found, error) { return rewrite.FindCompose(b, env) }
+	}
+	found, err := find(data)
 	if err != nil {
 		var re *rewrite.Error
 		if errors.As(err, &re) {
@@ -187,7 +210,7 @@ func (s *scanner) read(name string) (*File, []Notice, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return &File{Path: name, Source: src, Kind: kind, Data: data, Found: found.Refs}, notices, nil
+	return &File{Path: name, Source: src, Kind: kind, Data: data, Found: found.Refs, find: find}, notices, nil
 }
 
 // source is a file's path relative to the lock's directory, slash-separated.
@@ -234,7 +257,7 @@ func (s *scanner) walk(dir string) ([]string, error) {
 		if d.Type()&fs.ModeSymlink != 0 || !d.Type().IsRegular() {
 			return nil // a symlink's target is walked where it lies, if in the tree
 		}
-		if _, ok := rewrite.KindOf(path); !ok {
+		if _, ok := s.kindOf(path); !ok {
 			return nil
 		}
 		if gitignore.NewMatcher(patterns).Match(parts, false) {
@@ -292,13 +315,7 @@ func readGitignore(path string, domain []string) ([]gitignore.Pattern, error) {
 // inScope reports whether a lock source (relative to the lock's directory)
 // lies under one of the walked roots, so that this run would have seen it.
 func (s *scanner) inScope(roots []string, source string) bool {
-	abs := filepath.Join(s.lockDir, filepath.FromSlash(source))
-	for _, r := range roots {
-		if abs == r || strings.HasPrefix(abs, r+string(filepath.Separator)) {
-			return true
-		}
-	}
-	return false
+	return s.underRoots(roots, filepath.Join(s.lockDir, filepath.FromSlash(source)))
 }
 
 // pathErr drops the operation and path from an *fs.PathError, which

@@ -97,7 +97,7 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 		if len(edits) == 0 {
 			continue
 		}
-		data, err := rewrite.Apply(f.Data, f.Found, edits)
+		data, err := rewrite.ApplyWith(f.find, f.Data, f.Found, edits)
 		if err != nil {
 			var re *rewrite.Error
 			if errors.As(err, &re) {

@@ -40,7 +40,7 @@ func corpusDir(t *testing.T) string {
 func TestCorpusRoundTrip(t *testing.T) {
 	t.Parallel()
 	root := corpusDir(t)
-	for _, kind := range []Kind{Kubernetes, Dockerfile} {
+	for _, kind := range []Kind{Kubernetes, Dockerfile, Compose} {
 		expectFile := filepath.Join("..", "testdata", "corpus", string(kind)+".txt")
 		want := readExpectations(t, expectFile)
 		got := map[string]string{}

@@ -231,10 +231,3 @@ func FuzzFindDockerfile(f *testing.F) {
 
 // Until Compose files are read, one is reported as not checked, never as
 // an error that stops the run and never silently.
-func TestComposeIsNotCheckedYet(t *testing.T) {
-	t.Parallel()
-	f, err := Find(Compose, []byte("services:\n  web:\n    image: nginx:1.25\n"))
-	if err != nil || len(f.Refs) != 0 || len(f.Notices) != 1 || !strings.Contains(f.Notices[0].Reason, "not checked") {
-		t.Errorf("Find(Compose) = %+v, %v; want one 'not checked' notice", f, err)
-	}
-}

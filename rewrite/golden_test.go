@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,7 +49,7 @@ func report(f Found) string {
 
 func TestGolden(t *testing.T) {
 	t.Parallel()
-	for _, kind := range []Kind{Kubernetes, Dockerfile} {
+	for _, kind := range []Kind{Kubernetes, Dockerfile, Compose} {
 		dir := filepath.Join("..", "testdata", "golden", string(kind))
 		inputs, err := goldenInputs(dir)
 		if err != nil || len(inputs) == 0 {
@@ -61,11 +62,12 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				f, err := Find(kind, data)
+				find := goldenFinder(t, kind, in)
+				f, err := find(data)
 				if err != nil {
 					t.Fatalf("Find(%s): %v", in, err)
 				}
-				out, err := Apply(data, f.Refs, pinAll(f))
+				out, err := ApplyWith(find, data, f.Refs, pinAll(f))
 				if err != nil {
 					t.Fatalf("Apply(%s): %v", in, err)
 				}
@@ -73,11 +75,11 @@ func TestGolden(t *testing.T) {
 				golden(t, in+".refs", []byte(report(f)))
 
 				// A second run over the output changes nothing.
-				f2, err := Find(kind, out)
+				f2, err := find(out)
 				if err != nil {
 					t.Fatalf("Find(output of %s): %v", in, err)
 				}
-				again, err := Apply(out, f2.Refs, pinAll(f2))
+				again, err := ApplyWith(find, out, f2.Refs, pinAll(f2))
 				if err != nil {
 					t.Fatalf("Apply(output of %s): %v", in, err)
 				}
@@ -90,12 +92,42 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// goldenInputs lists the fixtures in dir: every file but the goldens.
+// goldenFinder is the finder for the fixture at path. A Compose fixture
+// may have beside it path.env (KEY=VALUE lines: the variables that have a
+// value) and path.built (lines "service file": services built elsewhere).
+func goldenFinder(t *testing.T, kind Kind, path string) func([]byte) (Found, error) {
+	if kind != Compose {
+		return func(b []byte) (Found, error) { return Find(kind, b) }
+	}
+	var env ComposeEnv
+	if data, err := os.ReadFile(path + ".env"); err == nil {
+		vars := map[string]string{}
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, "="); ok {
+				vars[k] = v
+			}
+		}
+		env.Lookup = func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	}
+	if data, err := os.ReadFile(path + ".built"); err == nil {
+		env.Built = map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			svc, file, _ := strings.Cut(line, " ")
+			env.Built[svc] = file
+		}
+	}
+	return func(b []byte) (Found, error) { return FindCompose(b, env) }
+}
+
+// sidecars are the suffixes of files beside a fixture that are not inputs.
+var sidecars = []string{".golden", ".refs", ".env", ".built"}
+
+// goldenInputs lists the fixtures in dir: every file but the goldens and sidecars.
 func goldenInputs(dir string) ([]string, error) {
 	all, err := filepath.Glob(filepath.Join(dir, "*"))
 	var inputs []string
 	for _, p := range all {
-		if !strings.HasSuffix(p, ".golden") && !strings.HasSuffix(p, ".refs") {
+		if !slices.ContainsFunc(sidecars, func(s string) bool { return strings.HasSuffix(p, s) }) {
 			inputs = append(inputs, p)
 		}
 	}

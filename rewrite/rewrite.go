@@ -136,8 +136,7 @@ func Find(kind Kind, data []byte) (Found, error) {
 	case Dockerfile:
 		return FindDockerfile(data)
 	case Compose:
-		// Not read yet: say so, so that nobody takes the file as checked.
-		return Found{Kind: Compose, Notices: []Notice{{Reason: "Compose files are not read yet: the images in this file are not checked"}}}, nil
+		return FindCompose(data, ComposeEnv{})
 	}
 	return Found{}, fmt.Errorf("no finder for %s files", kind)
 }

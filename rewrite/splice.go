@@ -21,6 +21,17 @@ func Apply(data []byte, refs []Ref, edits []Edit) ([]byte, error) {
 	if len(edits) == 0 {
 		return data, nil
 	}
+	kind := edits[0].Ref.Kind
+	return ApplyWith(func(b []byte) (Found, error) { return Find(kind, b) }, data, refs, edits)
+}
+
+// ApplyWith is Apply with the finder that reads the output again: for a
+// file whose references depend on more than its bytes, such as a Compose
+// file's variables, the one that found refs.
+func ApplyWith(find func([]byte) (Found, error), data []byte, refs []Ref, edits []Edit) ([]byte, error) {
+	if len(edits) == 0 {
+		return data, nil
+	}
 	es := slices.Clone(edits)
 	slices.SortStableFunc(es, func(a, b Edit) int { return a.Ref.Start - b.Ref.Start })
 	var out bytes.Buffer
@@ -50,13 +61,13 @@ func Apply(data []byte, refs []Ref, edits []Edit) ([]byte, error) {
 		want[r.Start] = e.New
 	}
 	out.Write(data[pos:])
-	return out.Bytes(), check(refs, out.Bytes(), edits[0].Ref.Kind, want)
+	return out.Bytes(), check(refs, out.Bytes(), find, want)
 }
 
 // check finds the references again in the edited bytes and compares them to
 // the originals with the planned edits applied.
-func check(old []Ref, after []byte, kind Kind, want map[int]string) error {
-	got, err := Find(kind, after)
+func check(old []Ref, after []byte, find func([]byte) (Found, error), want map[int]string) error {
+	got, err := find(after)
 	if err != nil {
 		return &Error{Msg: fmt.Sprintf("the edited file no longer parses (%v): refusing to write it", err)}
 	}

@@ -1,0 +1,197 @@
+package pin
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestComposeProject runs update over a Compose project that uses every
+// way a Compose file names an image: an override file, a service that
+// builds, .env interpolation, extends: and include: into files of other
+// names, anchors, and profiles. Each reference is edited where its text
+// is written, and a second run changes nothing.
+func TestComposeProject(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newTestRegistry(t)
+	h := reg.host
+	d := map[string]string{}
+	for _, rt := range []string{"acme/web:1.0", "acme/api:2.0", "acme/db:16", "acme/cache:7", "acme/base:1", "acme/inc:3", "acme/debug:1", "acme/prod:5", "acme/env:9"} {
+		d[rt] = reg.push(t, rt)
+	}
+	files := map[string]string{
+		"compose.yaml": `# the base file
+x-common: &common
+  image: HOST/acme/cache:7   # shared
+  restart: always
+
+include:
+  - infra/compose.infra.yml
+
+services:
+  web:
+    image: "HOST/acme/web:1.0"
+  api:
+    build: ./api
+    image: HOST/acme/built:dev
+  cache:
+    <<: *common
+  cache2: *common
+  db:
+    image: ${DB_IMAGE:-HOST/acme/db:16}
+  envd:
+    image: HOST/acme/${ENV_REPO}:9
+  app:
+    extends:
+      file: common/base.yml
+      service: base
+  debug:
+    image: HOST/acme/debug:1
+    profiles: [debug]
+`,
+		"compose.override.yaml": `services:
+  web:
+    ports: ["8080:80"]
+  api:
+    image: HOST/acme/api:2.0  # names the build of the base file
+`,
+		"compose.prod.yaml": `services:
+  web:
+    image: HOST/acme/prod:5
+`,
+		".env":                    "ENV_REPO=env\n",
+		"common/base.yml":         "services:\n  base:\n    image: HOST/acme/base:1\n",
+		"infra/compose.infra.yml": "services:\n  inc:\n    image: HOST/acme/inc:3\n",
+		"api/Dockerfile":          "FROM HOST/acme/base:1\n",
+	}
+	for k, v := range files {
+		files[k] = strings.ReplaceAll(v, "HOST", h)
+	}
+	dir := writeTree(t, files)
+	o := opts(dir, reg.resolver(t, nil))
+
+	res, err := Update(ctx, UpdateOptions{Options: o})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	pin := func(s, rt string) string { return strings.Replace(s, rt, rt+"@"+d[rt], 1) }
+	want := map[string]string{
+		"compose.yaml":            pin(pin(pin(pin(files["compose.yaml"], "acme/cache:7"), "acme/web:1.0"), "acme/db:16"), "acme/debug:1"),
+		"compose.override.yaml":   files["compose.override.yaml"],
+		"compose.prod.yaml":       pin(files["compose.prod.yaml"], "acme/prod:5"),
+		"common/base.yml":         pin(files["common/base.yml"], "acme/base:1"),
+		"infra/compose.infra.yml": pin(files["infra/compose.infra.yml"], "acme/inc:3"),
+		"api/Dockerfile":          pin(files["api/Dockerfile"], "acme/base:1"),
+	}
+	want["compose.yaml"] = strings.Replace(want["compose.yaml"], "acme/${ENV_REPO}:9", "acme/${ENV_REPO}:9@"+d["acme/env:9"], 1)
+	for p, w := range want {
+		if diff := cmp.Diff(w, read(t, filepath.Join(dir, p))); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", p, diff)
+		}
+	}
+	if res.Images != 8 {
+		t.Errorf("Update checked %d images, want 8", res.Images)
+	}
+	var skipped []string
+	for _, n := range res.Notices {
+		skipped = append(skipped, filepath.Base(n.File)+":"+n.Text)
+	}
+	sort.Strings(skipped)
+	wantSkipped := []string{"compose.override.yaml:" + h + "/acme/api:2.0", "compose.yaml:" + h + "/acme/built:dev"}
+	if diff := cmp.Diff(wantSkipped, skipped); diff != "" {
+		t.Errorf("notices (-want +got):\n%s", diff)
+	}
+	lock := read(t, filepath.Join(dir, "images.lock"))
+	for _, s := range []string{"image: " + h + "/acme/env:9", "image: " + h + "/acme/db:16\n", "sources: [api/Dockerfile, common/base.yml]"} {
+		if !strings.Contains(lock, s) {
+			t.Errorf("images.lock lacks %q:\n%s", s, lock)
+		}
+	}
+
+	before := snapshot(t, dir)
+	res, err = Update(ctx, UpdateOptions{Options: o})
+	if err != nil || res.Changed() {
+		t.Fatalf("second Update: changed %v, err %v", res != nil && res.Changed(), err)
+	}
+	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+		t.Errorf("second Update wrote (-before +after):\n%s", diff)
+	}
+	if _, err := Verify(ctx, o); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+}
+
+// TestComposeRejected: a file compose-go rejects is an error naming the
+// file and the reason, and nothing is written.
+func TestComposeRejected(t *testing.T) {
+	t.Parallel()
+	reg := newTestRegistry(t)
+	reg.push(t, "acme/web:1.0")
+	dir := writeTree(t, map[string]string{
+		"compose.yaml":    "services:\n  web:\n    image: " + reg.host + "/acme/web:1.0\n    imagee: typo\n",
+		"deploy/pod.yaml": pod(reg.host + "/acme/web:1.0"),
+	})
+	before := snapshot(t, dir)
+	_, err := Update(context.Background(), UpdateOptions{Options: opts(dir, reg.resolver(t, nil))})
+	var fe *FileError
+	if !errors.As(err, &fe) || filepath.Base(fe.File) != "compose.yaml" || !strings.Contains(err.Error(), "imagee") {
+		t.Fatalf("Update = %v; want an error naming compose.yaml and the key imagee", err)
+	}
+	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+		t.Errorf("a rejected Compose file let Update write (-before +after):\n%s", diff)
+	}
+}
+
+// TestComposeMissingValues: a variable with no value leaves its reference
+// alone with a notice, and the rest of the file is still pinned, as in a
+// checkout without the deployment's .env.
+func TestComposeMissingValues(t *testing.T) {
+	t.Parallel()
+	reg := newTestRegistry(t)
+	dg := reg.push(t, "acme/web:1.0")
+	src := "services:\n  web:\n    image: " + reg.host + "/acme/web:1.0\n    volumes: [\"${DATA_DIR}:/data\"]\n" +
+		"  app:\n    image: " + reg.host + "/acme/app:${APP_TAG}\n  req:\n    image: " + reg.host + "/acme/app:${REQ_TAG:?set REQ_TAG}\n"
+	dir := writeTree(t, map[string]string{"compose.yaml": src})
+	res, err := Update(context.Background(), UpdateOptions{Options: opts(dir, reg.resolver(t, nil))})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	want := strings.Replace(src, "acme/web:1.0", "acme/web:1.0@"+dg, 1)
+	if diff := cmp.Diff(want, read(t, filepath.Join(dir, "compose.yaml"))); diff != "" {
+		t.Errorf("compose.yaml (-want +got):\n%s", diff)
+	}
+	var reasons []string
+	for _, n := range res.Notices {
+		reasons = append(reasons, n.Reason)
+	}
+	joined := strings.Join(reasons, "\n")
+	for _, s := range []string{"APP_TAG", "REQ_TAG", "variables set here"} {
+		if !strings.Contains(joined, s) {
+			t.Errorf("notices do not mention %q:\n%s", s, joined)
+		}
+	}
+}
+
+// TestComposeConfigNames: a file named under compose: in the config is
+// read as a Compose file, and stands alone.
+func TestComposeConfigNames(t *testing.T) {
+	t.Parallel()
+	reg := newTestRegistry(t)
+	dg := reg.push(t, "acme/web:1.0")
+	src := "services:\n  web:\n    image: " + reg.host + "/acme/web:1.0\n"
+	dir := writeTree(t, map[string]string{"stack.yml": src})
+	o := opts(dir, reg.resolver(t, nil))
+	o.Config = &Config{Compose: []string{"stack.yml"}}
+	if _, err := Update(context.Background(), UpdateOptions{Options: o}); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if got := read(t, filepath.Join(dir, "stack.yml")); !strings.Contains(got, "1.0@"+dg) {
+		t.Errorf("stack.yml was not pinned:\n%s", got)
+	}
+}

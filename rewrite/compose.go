@@ -1,0 +1,333 @@
+package rewrite
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/template"
+	"github.com/pin-tool/pin/imageref"
+	"go.yaml.in/yaml/v3"
+)
+
+// ComposeEnv is what evaluating a Compose file's images needs from outside
+// the file. The zero value evaluates the file alone: no variable has a value
+// and no service is known to build its image elsewhere.
+type ComposeEnv struct {
+	// Lookup gives a variable's value, as Compose takes it from the
+	// environment and the project's .env file.
+	Lookup func(name string) (string, bool)
+	// Built names the services that have a build: section somewhere in the
+	// project (an override file, an extended service), with the file that
+	// gives it, so that their image: is known as the name of what they build.
+	Built map[string]string
+}
+
+func (e ComposeEnv) lookup(name string) (string, bool) {
+	if e.Lookup == nil {
+		return "", false
+	}
+	return e.Lookup(name)
+}
+
+// FindCompose finds the image of every service in a Compose file:
+// services.*.image, through YAML anchors, aliases and merge keys (each text
+// found once, where it is written), with ${VAR} interpolation evaluated by
+// Compose's own rules. A service that builds its image names it with
+// image:, which is not pulled: it is skipped with a notice.
+func FindCompose(data []byte, env ComposeEnv) (Found, error) {
+	f := Found{Kind: Compose}
+	docs, err := decodeAll(data)
+	if err != nil {
+		return f, err
+	}
+	lm := newLineMap(data)
+	seen := make(map[*yaml.Node]bool)
+	for _, doc := range docs {
+		if len(doc.Content) == 0 {
+			continue
+		}
+		services := lookup(deref(doc.Content[0]), "services")
+		if services == nil {
+			continue
+		}
+		services = deref(services)
+		if services.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(services.Content); i += 2 {
+			name := services.Content[i].Value
+			svc := deref(services.Content[i+1])
+			if svc.Kind != yaml.MappingNode {
+				continue
+			}
+			key, v := mergedField(svc, "image", 0)
+			if v == nil {
+				continue
+			}
+			v = deref(v)
+			if v.Kind != yaml.ScalarNode || seen[v] {
+				continue
+			}
+			seen[v] = true
+			if v.Tag == "!!null" || v.Value == "" {
+				continue
+			}
+			s := composeService{data: data, lm: lm, env: env, name: name, key: key, v: v}
+			if _, b := mergedField(svc, "build", 0); b != nil {
+				s.built = "it has build:"
+			} else if file, ok := env.Built[name]; ok {
+				s.built = "it has build: " + file
+			}
+			if err := s.find(&f); err != nil {
+				return f, err
+			}
+		}
+	}
+	// In file order: a text reached through an anchor lies above its users.
+	slices.SortStableFunc(f.Refs, func(a, b Ref) int { return a.Start - b.Start })
+	slices.SortStableFunc(f.Notices, func(a, b Notice) int { return a.Line - b.Line })
+	return f, nil
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	if n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
+}
+
+// mergedField returns the key and value of key in mapping m, looking
+// through merge keys (<<: *base, or <<: [*a, *b]) when m has none itself.
+func mergedField(m *yaml.Node, key string, depth int) (*yaml.Node, *yaml.Node) {
+	if m.Kind != yaml.MappingNode || depth > 32 {
+		return nil, nil
+	}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			continue
+		}
+		if k.Value == key && k.Tag != "!!merge" {
+			return k, v
+		}
+		if k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0) {
+			merges = append(merges, v)
+		}
+	}
+	for _, v := range merges {
+		v = deref(v)
+		srcs := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			srcs = v.Content
+		}
+		for _, s := range srcs {
+			if k, val := mergedField(deref(s), key, depth+1); val != nil {
+				return k, val
+			}
+		}
+	}
+	return nil, nil
+}
+
+// composeService is one service's image: value being read.
+type composeService struct {
+	data  []byte
+	lm    *lineMap
+	env   ComposeEnv
+	name  string
+	key   *yaml.Node // image:
+	v     *yaml.Node // its value, where the text is written
+	built string     // why the image is built, not pulled; "" when pulled
+}
+
+// wholeDefault matches a value that is one variable with a default:
+// ${VAR:-default} or ${VAR-default}.
+var wholeDefault = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)(:?-)([^${}]*)\}$`)
+
+// trailingDigest is a digest written after an expression.
+var trailingDigest = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+
+func (s composeService) find(f *Found) error {
+	v := s.v
+	notice := func(reason string) {
+		f.Notices = append(f.Notices, Notice{Line: v.Line, Text: v.Value, Reason: reason})
+	}
+	if ignored(s.key) || ignored(v) {
+		notice("pin:ignore")
+		return nil
+	}
+	if s.built != "" {
+		notice(fmt.Sprintf("the name service %q gives the image it builds (%s), not an image to pull", s.name, s.built))
+		return nil
+	}
+	start, end, err := locateScalar(s.data, s.lm, v)
+	if err != nil {
+		return err
+	}
+	text := v.Value
+	ref := Ref{Kind: Compose, Start: start, End: end, Text: text, Where: "service " + s.name}
+	if !strings.Contains(text, "$") {
+		img, err := imageref.Parse(text)
+		if err != nil {
+			notice(notReference(text))
+			return nil
+		}
+		ref.Image = img
+		s.add(f, ref)
+		return nil
+	}
+
+	// A whole reference given as a variable's default, with the variable
+	// unset: the default is the reference, edited in place.
+	if m := wholeDefault.FindStringSubmatchIndex(text); m != nil {
+		name, op, def := text[m[2]:m[3]], text[m[4]:m[5]], text[m[6]:m[7]]
+		val, set := s.env.lookup(name)
+		if !set || (op == ":-" && val == "") {
+			img, err := imageref.Parse(def)
+			if err != nil {
+				notice(notReference(def))
+				return nil
+			}
+			ref.Start, ref.End, ref.Text, ref.Image = start+m[6], start+m[7], def, img
+			s.add(f, ref)
+			return nil
+		}
+	}
+
+	// Anything else built from variables: evaluated as Compose would, and
+	// pinned by a digest written after the expression.
+	val, missing, err := interpolate(text, s.env.lookup)
+	switch {
+	case err != nil:
+		notice(err.Error())
+		return nil
+	case missing != "":
+		notice(fmt.Sprintf("holds the variable %s, which has no value here (set it in .env or the environment)", missing))
+		return nil
+	}
+	img, err := imageref.Parse(val)
+	if err != nil {
+		notice(fmt.Sprintf("evaluates to %q, which is not an image reference", val))
+		return nil
+	}
+	expr := trailingDigest.ReplaceAllString(text, "")
+	if img.Digest != "" && expr == text {
+		notice(fmt.Sprintf("evaluates to %q, whose digest comes from a variable: pin edits only the Compose file", val))
+		return nil
+	}
+	ref.Image, ref.Expr = img, expr
+	s.add(f, ref)
+	return nil
+}
+
+func (s composeService) add(f *Found, r Ref) {
+	r.Line, r.Col = s.lm.position(r.Start)
+	f.Refs = append(f.Refs, r)
+}
+
+// ignored reports whether a node carries a # pin:ignore comment on its line.
+func ignored(n *yaml.Node) bool {
+	return n != nil && strings.Contains(n.LineComment, "pin:ignore")
+}
+
+// interpolate evaluates s by Compose's rules ($VAR, ${VAR}, ${VAR:-d},
+// ${VAR-d}, ${VAR:?e}, ${VAR?e}, ${VAR:+r}, ${VAR+r}, $$). missing names a
+// variable that was read with no value and no default, which Compose would
+// replace with "" and a warning; pin will not guess.
+func interpolate(s string, lookup func(string) (string, bool)) (val, missing string, err error) {
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	val, err = template.SubstituteWithOptions(s, lookup, template.WithoutLogging,
+		template.WithReplacementFunction(func(sub string, m template.Mapping, cfg *template.Config) (string, error) {
+			v, applied, err := template.DefaultReplacementAppliedFunc(sub, m, cfg)
+			if err == nil && !applied && missing == "" {
+				missing = varName(sub)
+			}
+			return v, err
+		}))
+	if err != nil {
+		var req *template.MissingRequiredError
+		if errors.As(err, &req) {
+			return "", "", fmt.Errorf("needs the variable %s, which has no value here (%s)", req.Variable, req.Reason)
+		}
+		return "", "", fmt.Errorf("is not a valid Compose expression: %v", err)
+	}
+	return val, missing, nil
+}
+
+// varName is the name read by a $NAME or ${NAME...} expression.
+func varName(expr string) string {
+	name := strings.TrimLeft(expr, "${")
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return name[:i]
+		}
+	}
+	return name
+}
+
+// ComposeLinks lists the local files a Compose file reads services from:
+// its include: entries and the file: of each service's extends:, as
+// written (relative to the file's directory) after interpolation with
+// vars. Remote includes (oci://, git URLs) are Compose's to fetch and
+// are not listed.
+func ComposeLinks(data []byte, vars func(string) (string, bool)) ([]string, error) {
+	docs, err := decodeAll(data)
+	if err != nil {
+		return nil, err
+	}
+	var links []string
+	add := func(n *yaml.Node) {
+		n = deref(n)
+		if n.Kind != yaml.ScalarNode || n.Value == "" {
+			return
+		}
+		p, _, err := interpolate(n.Value, vars)
+		if err != nil || p == "" || strings.Contains(p, "://") || strings.HasPrefix(p, "git@") {
+			return
+		}
+		links = append(links, p)
+	}
+	for _, doc := range docs {
+		if len(doc.Content) == 0 {
+			continue
+		}
+		root := deref(doc.Content[0])
+		if inc := lookup(root, "include"); inc != nil && deref(inc).Kind == yaml.SequenceNode {
+			for _, e := range deref(inc).Content {
+				e = deref(e)
+				if e.Kind != yaml.MappingNode {
+					add(e)
+					continue
+				}
+				switch p := deref(lookup(e, "path")); {
+				case p == nil:
+				case p.Kind == yaml.SequenceNode:
+					for _, q := range p.Content {
+						add(q)
+					}
+				default:
+					add(p)
+				}
+			}
+		}
+		services := lookup(root, "services")
+		if services == nil || deref(services).Kind != yaml.MappingNode {
+			continue
+		}
+		services = deref(services)
+		for i := 1; i < len(services.Content); i += 2 {
+			if _, ext := mergedField(deref(services.Content[i]), "extends", 0); ext != nil {
+				if file := lookup(deref(ext), "file"); file != nil {
+					add(file)
+				}
+			}
+		}
+	}
+	return links, nil
+}
