@@ -121,14 +121,14 @@ func (s *scanner) loadProject(ctx context.Context, files []string) *composeProje
 	}
 	opts, err := options(true)
 	if err != nil {
-		p.err = fmt.Errorf("Compose cannot load it: %s", s.relErr(err))
+		p.err = fmt.Errorf("docker compose would refuse it: %s", s.relErr(err))
 		return p
 	}
 	p.env = opts.Environment
 	p.built = map[string]string{}
-	why := "in the project " + s.names(files)
+	why := "in " + s.names(files)
 	if len(files) > 1 {
-		why += " (if " + filepath.Base(files[len(files)-1]) + " stands alone, name it under compose: in .pin.yaml)"
+		why += "; if " + filepath.Base(files[len(files)-1]) + " stands alone, name it under compose: in .pin.yaml"
 	}
 	proj, err := opts.LoadProject(ctx)
 	if err == nil {
@@ -158,7 +158,7 @@ func (s *scanner) loadProject(ctx context.Context, files []string) *composeProje
 			return p
 		}
 	}
-	p.err = fmt.Errorf("Compose cannot load it: %s", s.relErr(err))
+	p.err = fmt.Errorf("docker compose would refuse it: %s", s.relErr(err))
 	return p
 }
 

@@ -201,7 +201,7 @@ func (s *scanner) read(name string) (*File, []Notice, error) {
 	}
 	if !known && len(found.Refs) == 0 && len(notices) == 0 {
 		return nil, nil, &FileError{File: name, Err: errors.New("pin does not know this kind of file, and it reads as a Dockerfile with no image in it"),
-			hint: "pin reads Kubernetes YAML (*.yaml, *.yml) and Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, *.containerfile)"}
+			hint: "pin reads Kubernetes YAML (*.yaml, *.yml), Compose files (compose*.yaml, docker-compose*.yml, or names under compose: in .pin.yaml) and Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, *.containerfile)"}
 	}
 	if len(found.Refs) == 0 {
 		return nil, notices, nil

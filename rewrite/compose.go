@@ -20,8 +20,9 @@ type ComposeEnv struct {
 	// environment and the project's .env file.
 	Lookup func(name string) (string, bool)
 	// Built names the services that have a build: section somewhere in the
-	// project (an override file, an extended service), with the file that
-	// gives it, so that their image: is known as the name of what they build.
+	// project (an override file, an extended service), with where it is
+	// ("in compose.yaml"), so that their image: is known as the name of what
+	// they build.
 	Built map[string]string
 }
 
@@ -77,9 +78,9 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 			}
 			s := composeService{data: data, lm: lm, env: env, name: name, key: key, v: v}
 			if _, b := mergedField(svc, "build", 0); b != nil {
-				s.built = "it has build:"
-			} else if file, ok := env.Built[name]; ok {
-				s.built = "it has build: " + file
+				s.built = fmt.Sprintf("service %q builds it (build: here)", name)
+			} else if why, ok := env.Built[name]; ok {
+				s.built = fmt.Sprintf("service %q builds it (build: %s)", name, why)
 			}
 			if err := s.find(&f); err != nil {
 				return f, err
@@ -161,7 +162,7 @@ func (s composeService) find(f *Found) error {
 		return nil
 	}
 	if s.built != "" {
-		notice(fmt.Sprintf("the name service %q gives the image it builds (%s), not an image to pull", s.name, s.built))
+		notice(s.built + ": the name it tags, not an image to pull")
 		return nil
 	}
 	start, end, err := locateScalar(s.data, s.lm, v)

@@ -242,14 +242,7 @@ COPY --from=build /app /app
 
 func TestEndToEndDockerfile(t *testing.T) {
 	reg := testregistry.StartT(t, testregistry.Config{})
-	ctx := context.Background()
-	index := func(ref string) string {
-		d, err := reg.PushIndex(ctx, ref, "linux/amd64", "linux/arm64")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	index := func(ref string) string { return pushIndex(t, reg, ref) }
 	syntax := index("docker.io/docker/dockerfile:1.7")
 	golang := index("docker.io/library/golang:1.23")
 	alpine := index("docker.io/library/alpine:3.20")

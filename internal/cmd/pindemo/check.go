@@ -22,10 +22,17 @@ var (
 // COPY --from=ghcr.io/acme/ca-certs.
 const dockerfilePins = 4
 
+// composePins is how many references the example's compose.yaml holds:
+// every image: but the api's, which names what that service builds.
+const composePins = 4
+
 // wantPins is how many digests a file of the example holds once pinned.
 func wantPins(name, orig string) int {
-	if path.Base(name) == "Dockerfile" {
+	switch path.Base(name) {
+	case "Dockerfile":
 		return dockerfilePins
+	case "compose.yaml":
+		return composePins
 	}
 	return len(imageKeyRE.FindAllString(orig, -1))
 }

@@ -33,19 +33,12 @@ func TestExampleIsSeeded(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if path.Base(name) == "Dockerfile" {
-			found, err := rewrite.Find(rewrite.Dockerfile, data)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			if len(found.Refs) != dockerfilePins || len(found.Notices) != 0 {
-				t.Errorf("%s: %d references and %d notices, want %d and 0", name, len(found.Refs), len(found.Notices), dockerfilePins)
-			}
-			for _, r := range found.Refs {
-				if !slices.Contains(used, r.Image.Key()) {
-					used = append(used, r.Image.Key())
-				}
-			}
+		switch name {
+		case "Dockerfile":
+			used = appendFound(t, used, rewrite.Dockerfile, name, data, dockerfilePins, 0)
+			return nil
+		case "compose.yaml":
+			used = appendFound(t, used, rewrite.Compose, name, data, composePins, 1) // the api, which is built
 			return nil
 		}
 		if path.Ext(name) != ".yaml" {
@@ -78,6 +71,25 @@ func TestExampleIsSeeded(t *testing.T) {
 	if !slices.Contains(seeded, moved.ref) {
 		t.Errorf("moved image %s is not seeded", moved.ref)
 	}
+}
+
+// appendFound adds to used the images a finder finds in data, checking
+// that it finds refs references and notices notices.
+func appendFound(t *testing.T, used []string, kind rewrite.Kind, name string, data []byte, refs, notices int) []string {
+	t.Helper()
+	found, err := rewrite.Find(kind, data)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if len(found.Refs) != refs || len(found.Notices) != notices {
+		t.Errorf("%s: %d references and %d notices, want %d and %d", name, len(found.Refs), len(found.Notices), refs, notices)
+	}
+	for _, r := range found.Refs {
+		if !slices.Contains(used, r.Image.Key()) {
+			used = append(used, r.Image.Key())
+		}
+	}
+	return used
 }
 
 // TestExampleIsYAML checks that every manifest of the example parses.

@@ -78,6 +78,6 @@ func run(ctx context.Context, o options) (err error) {
 	if err := writeExample(s.repo); err != nil {
 		return err
 	}
-	s.say("# the example repository (%s): deploy/web.yaml, deploy/worker.yaml, deploy/all.yaml", s.repo)
+	s.say("# the example repository (%s): deploy/web.yaml, deploy/worker.yaml, deploy/all.yaml, compose.yaml, Dockerfile", s.repo)
 	return s.script(ctx, digests)
 }

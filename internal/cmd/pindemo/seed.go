@@ -26,6 +26,8 @@ var images = []image{
 	{"docker.io/library/golang:1.23", []string{"linux/amd64", "linux/arm64"}},
 	{"docker.io/library/alpine:3.20", []string{"linux/amd64", "linux/arm64"}},
 	{"ghcr.io/acme/ca-certs:2024", nil},
+	// compose.yaml's own: a database for local development.
+	{"docker.io/library/postgres:16", []string{"linux/amd64", "linux/arm64"}},
 }
 
 // moved is the image whose tag the demo moves upstream.
