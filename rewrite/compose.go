@@ -64,7 +64,7 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 			if svc.Kind != yaml.MappingNode {
 				continue
 			}
-			key, v := mergedField(svc, "image", 0)
+			key, v := mergedField(svc, "image")
 			if v == nil {
 				continue
 			}
@@ -77,7 +77,7 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 				continue
 			}
 			s := composeService{data: data, lm: lm, env: env, name: name, key: key, v: v}
-			if _, b := mergedField(svc, "build", 0); b != nil {
+			if _, b := mergedField(svc, "build"); b != nil {
 				s.built = fmt.Sprintf("service %q builds it (build: here)", name)
 			} else if why, ok := env.Built[name]; ok {
 				s.built = fmt.Sprintf("service %q builds it (build: %s)", name, why)
@@ -102,10 +102,16 @@ func deref(n *yaml.Node) *yaml.Node {
 
 // mergedField returns the key and value of key in mapping m, looking
 // through merge keys (<<: *base, or <<: [*a, *b]) when m has none itself.
-func mergedField(m *yaml.Node, key string, depth int) (*yaml.Node, *yaml.Node) {
-	if m.Kind != yaml.MappingNode || depth > 32 {
+// Each mapping is looked into once, so merges of merges cannot multiply.
+func mergedField(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	return mergedFieldSeen(m, key, map[*yaml.Node]bool{})
+}
+
+func mergedFieldSeen(m *yaml.Node, key string, seen map[*yaml.Node]bool) (*yaml.Node, *yaml.Node) {
+	if m.Kind != yaml.MappingNode || seen[m] {
 		return nil, nil
 	}
+	seen[m] = true
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
@@ -126,7 +132,7 @@ func mergedField(m *yaml.Node, key string, depth int) (*yaml.Node, *yaml.Node) {
 			srcs = v.Content
 		}
 		for _, s := range srcs {
-			if k, val := mergedField(deref(s), key, depth+1); val != nil {
+			if k, val := mergedFieldSeen(deref(s), key, seen); val != nil {
 				return k, val
 			}
 		}
@@ -323,7 +329,7 @@ func ComposeLinks(data []byte, vars func(string) (string, bool)) ([]string, erro
 		}
 		services = deref(services)
 		for i := 1; i < len(services.Content); i += 2 {
-			if _, ext := mergedField(deref(services.Content[i]), "extends", 0); ext != nil {
+			if _, ext := mergedField(deref(services.Content[i]), "extends"); ext != nil {
 				if file := lookup(deref(ext), "file"); file != nil {
 					add(file)
 				}
