@@ -29,8 +29,11 @@ func newProgress(stderr io.Writer, quiet bool) *progress {
 	if quiet || !ok || !term.IsTerminal(int(f.Fd())) || os.Getenv("TERM") == "dumb" {
 		return nil
 	}
-	return &progress{w: stderr, color: os.Getenv("NO_COLOR") == ""}
+	return &progress{w: stderr, color: colorAllowed()}
 }
+
+// colorAllowed follows no-color.org: NO_COLOR set and not empty means none.
+func colorAllowed() bool { return os.Getenv("NO_COLOR") == "" }
 
 // update is the pin.Options.Progress callback: done of total references.
 func (p *progress) update(done, total int) {

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
+
+// sgr is an escape sequence that sets colour or style.
+var sgr = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 func TestProgressLine(t *testing.T) {
 	t.Parallel()
@@ -17,10 +21,14 @@ func TestProgressLine(t *testing.T) {
 		p.done()
 		out := buf.String()
 		// The first count is drawn at once; the line is erased when done.
-		if !strings.HasPrefix(out, "\r") || !strings.Contains(out, "resolving") || !strings.Contains(out, "| (1/3)") || !strings.HasSuffix(out, "\x1b[2K\r") {
+		start := "\rresolving "
+		if color {
+			start = "\r\x1b[36mresolving\x1b[0m "
+		}
+		if !strings.HasPrefix(out, start) || !strings.Contains(out, "| (1/3)") || !strings.HasSuffix(out, "\x1b[2K\r") {
 			t.Errorf("progress line (color %v) = %q, want \\r, resolving … (1/3), erased at the end", color, out)
 		}
-		if hasColor := strings.Contains(out, "\x1b[36m"); hasColor != color {
+		if hasColor := sgr.MatchString(out); hasColor != color {
 			t.Errorf("progress line (color %v) has colour codes: %v: %q", color, hasColor, out)
 		}
 	}
@@ -43,4 +51,16 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	}
 	var none *progress
 	none.done() // safe when there is no line
+}
+
+func TestNoColor(t *testing.T) {
+	for _, tt := range []struct {
+		value string
+		want  bool
+	}{{"", true}, {"1", false}, {"false", false}} {
+		t.Setenv("NO_COLOR", tt.value)
+		if got := colorAllowed(); got != tt.want {
+			t.Errorf("NO_COLOR=%q: colorAllowed() = %v, want %v", tt.value, got, tt.want)
+		}
+	}
 }
