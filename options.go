@@ -28,6 +28,9 @@ type Options struct {
 	Resolver Resolver
 	// Jobs bounds concurrent registry requests; 0 means 8.
 	Jobs int
+	// Progress, when set, is called as each distinct reference has been
+	// asked of the registry: done of total. Calls do not overlap.
+	Progress func(done, total int)
 }
 
 func (o *Options) jobs() int {

@@ -20,8 +20,8 @@ type resolved struct {
 
 // use is one place a distinct reference is written.
 type use struct {
-	file *File
-	line int
+	file      *File
+	line, col int
 }
 
 // distinct groups the references of files by canonical key, in key order,
@@ -36,7 +36,7 @@ func distinct(files []*File) (keys []string, refs map[string]imageref.Ref, uses 
 				refs[k] = r.Image
 				keys = append(keys, k)
 			}
-			uses[k] = append(uses[k], use{file: f, line: r.Line})
+			uses[k] = append(uses[k], use{file: f, line: r.Line, col: r.Col})
 		}
 	}
 	slices.Sort(keys)
@@ -46,12 +46,14 @@ func distinct(files []*File) (keys []string, refs map[string]imageref.Ref, uses 
 // resolveAll asks the registry for every distinct reference, at most jobs
 // at a time. Platforms are read (one GET) only for an index digest that the
 // old lock does not already describe. Every failure is reported, each with
-// the place its reference is first written.
-func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs map[string]imageref.Ref, uses map[string][]use, old *lockfile.Lock) (map[string]resolved, error) {
+// the place its reference is first written. progress, if set, hears of
+// each reference done.
+func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs map[string]imageref.Ref, uses map[string][]use, old *lockfile.Lock, progress func(done, total int)) (map[string]resolved, error) {
 	out := make(map[string]resolved, len(keys))
 	var (
 		mu   sync.Mutex
 		errs []error
+		done int
 	)
 	g := new(errgroup.Group)
 	g.SetLimit(jobs)
@@ -60,6 +62,9 @@ func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs m
 			res, err := resolveOne(ctx, r, refs[k], old.Find(k))
 			mu.Lock()
 			defer mu.Unlock()
+			if done++; progress != nil {
+				progress(done, len(keys))
+			}
 			if err != nil {
 				u := uses[k][0]
 				errs = append(errs, &FileError{File: u.file.Path, Line: u.line, Err: err})

@@ -23,6 +23,7 @@ type UpdateOptions struct {
 type Change struct {
 	File  string `json:"file"`
 	Line  int    `json:"line"`
+	Col   int    `json:"col"`
 	Image string `json:"image"` // canonical key
 	Old   string `json:"old"`
 	New   string `json:"new"`
@@ -74,7 +75,7 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	if opts.Resolver == nil {
 		res, err = fromLock(keys, uses, ls.lock, ls.path)
 	} else {
-		res, err = resolveAll(ctx, opts.Resolver, opts.jobs(), keys, refs, uses, ls.lock)
+		res, err = resolveAll(ctx, opts.Resolver, opts.jobs(), keys, refs, uses, ls.lock, opts.Progress)
 	}
 	if err != nil {
 		return nil, err
@@ -90,7 +91,7 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 			d := res[r.Image.Key()].digest
 			if nt := r.Pinned(d); nt != r.Text {
 				edits = append(edits, rewrite.Edit{Ref: r, New: nt})
-				out.Changes = append(out.Changes, Change{File: f.Path, Line: r.Line, Image: r.Image.Key(),
+				out.Changes = append(out.Changes, Change{File: f.Path, Line: r.Line, Col: r.Col, Image: r.Image.Key(),
 					Old: r.Text, New: nt, OldDigest: r.Image.Digest, NewDigest: d})
 			}
 		}

@@ -30,6 +30,7 @@ type Problem struct {
 	Kind    string `json:"kind"`
 	File    string `json:"file"`
 	Line    int    `json:"line,omitempty"`
+	Col     int    `json:"col,omitempty"`
 	Image   string `json:"image"`
 	Message string `json:"message"`
 }
@@ -77,13 +78,13 @@ func Verify(ctx context.Context, opts Options) (*VerifyResult, error) {
 			case r.Image.Digest == "" && matchImage(allow, r.Image.Repository(), k):
 				// allowed unpinned by the config: nothing to hold it to
 			case r.Image.Digest == "":
-				out.add(Problem{Kind: ProblemUnpinned, File: f.Path, Line: r.Line, Image: k,
+				out.add(Problem{Kind: ProblemUnpinned, File: f.Path, Line: r.Line, Col: r.Col, Image: k,
 					Message: fmt.Sprintf("%s is not pinned to a digest (%s)", r.Text, lockHint)})
 			case e == nil:
-				out.add(Problem{Kind: ProblemNotInLock, File: f.Path, Line: r.Line, Image: k,
+				out.add(Problem{Kind: ProblemNotInLock, File: f.Path, Line: r.Line, Col: r.Col, Image: k,
 					Message: fmt.Sprintf("%s is not in %s (%s)", k, ls.path, lockHint)})
 			case r.Image.Digest != "" && r.Image.Digest != e.Digest:
-				out.add(Problem{Kind: ProblemMismatch, File: f.Path, Line: r.Line, Image: k,
+				out.add(Problem{Kind: ProblemMismatch, File: f.Path, Line: r.Line, Col: r.Col, Image: k,
 					Message: fmt.Sprintf("%s is pinned to %s but %s:%d has %s (%s)", k, short(r.Image.Digest), ls.path, e.Line, short(e.Digest), lockHint)})
 			}
 		}
@@ -148,9 +149,16 @@ func checkLockEntries(sc *scanner, s *scan, ls *lockState, uses map[string][]use
 // registry no longer has has vanished.
 func verifyOnline(ctx context.Context, opts Options, l *lockfile.Lock, keys []string, refs map[string]imageref.Ref, uses map[string][]use, out *VerifyResult) error {
 	var (
-		mu   sync.Mutex
-		errs []error
+		mu    sync.Mutex
+		errs  []error
+		done  int
+		total int
 	)
+	for _, k := range keys {
+		if l.Find(k) != nil {
+			total++
+		}
+	}
 	g := new(errgroup.Group)
 	g.SetLimit(opts.jobs())
 	for _, k := range keys {
@@ -163,6 +171,9 @@ func verifyOnline(ctx context.Context, opts Options, l *lockfile.Lock, keys []st
 			probs, err := checkEntry(ctx, opts.Resolver, ref, e)
 			mu.Lock()
 			defer mu.Unlock()
+			if done++; opts.Progress != nil {
+				opts.Progress(done, total)
+			}
 			if err != nil {
 				u := uses[k][0]
 				errs = append(errs, &FileError{File: u.file.Path, Line: u.line, Err: fmt.Errorf("could not check %s: %w", k, err)})
@@ -170,7 +181,7 @@ func verifyOnline(ctx context.Context, opts Options, l *lockfile.Lock, keys []st
 			}
 			for _, u := range uses[k] {
 				for _, p := range probs {
-					p.File, p.Line = u.file.Path, u.line
+					p.File, p.Line, p.Col = u.file.Path, u.line, u.col
 					out.add(p)
 				}
 			}

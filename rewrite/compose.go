@@ -64,7 +64,7 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 			if svc.Kind != yaml.MappingNode {
 				continue
 			}
-			key, v := mergedField(svc, "image")
+			_, v := mergedField(svc, "image")
 			if v == nil {
 				continue
 			}
@@ -76,7 +76,7 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 			if v.Tag == "!!null" || v.Value == "" {
 				continue
 			}
-			s := composeService{data: data, lm: lm, env: env, name: name, key: key, v: v}
+			s := composeService{data: data, lm: lm, env: env, name: name, v: v}
 			if _, b := mergedField(svc, "build"); b != nil {
 				s.built = fmt.Sprintf("service %q builds it (build: here)", name)
 			} else if why, ok := env.Built[name]; ok {
@@ -146,7 +146,6 @@ type composeService struct {
 	lm    *lineMap
 	env   ComposeEnv
 	name  string
-	key   *yaml.Node // image:
 	v     *yaml.Node // its value, where the text is written
 	built string     // why the image is built, not pulled; "" when pulled
 }
@@ -163,7 +162,7 @@ func (s composeService) find(f *Found) error {
 	notice := func(reason string) {
 		f.Notices = append(f.Notices, Notice{Line: v.Line, Text: v.Value, Reason: reason})
 	}
-	if ignored(s.key) || ignored(v) {
+	if at := s.lm.offset(v.Line, v.Column); at >= 0 && ignoredLine(s.data[at:]) {
 		notice("pin:ignore")
 		return nil
 	}
@@ -234,11 +233,6 @@ func (s composeService) find(f *Found) error {
 func (s composeService) add(f *Found, r Ref) {
 	r.Line, r.Col = s.lm.position(r.Start)
 	f.Refs = append(f.Refs, r)
-}
-
-// ignored reports whether a node carries a # pin:ignore comment on its line.
-func ignored(n *yaml.Node) bool {
-	return n != nil && strings.Contains(n.LineComment, "pin:ignore")
 }
 
 // interpolate evaluates s by Compose's rules ($VAR, ${VAR}, ${VAR:-d},

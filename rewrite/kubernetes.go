@@ -162,12 +162,31 @@ func imageValue(data []byte, lm *lineMap, m, v *yaml.Node, where string, seen ma
 	if err != nil {
 		return err
 	}
+	if ignoredLine(data[end:]) {
+		f.Notices = append(f.Notices, Notice{Line: v.Line, Text: v.Value, Reason: "pin:ignore"})
+		return nil
+	}
 	line, col := lm.position(start)
 	f.Refs = append(f.Refs, Ref{
 		Kind: f.Kind, Line: line, Col: col, Start: start, End: end,
 		Text: v.Value, Image: img, Where: where,
 	})
 	return nil
+}
+
+// yamlIgnoreRE is a "# pin:ignore" comment: YAML starts a comment only
+// after a blank.
+var yamlIgnoreRE = regexp.MustCompile(`[ \t]#[ \t]*pin:ignore([ \t\r]|$)`)
+
+// ignoredLine reports whether the rest of a reference's line, from just
+// after its value, carries a "# pin:ignore" comment. The raw line is read
+// rather than the parser's comments, which yaml.v3 hangs on the value, the
+// key or an enclosing flow mapping depending on the layout.
+func ignoredLine(rest []byte) bool {
+	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+		rest = rest[:i]
+	}
+	return yamlIgnoreRE.Match(rest)
 }
 
 // notReference says why a value is not an image reference.

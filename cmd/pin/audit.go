@@ -23,7 +23,8 @@ func auditCmd(g *globals) *cobra.Command {
 			"  kubectl get pods -A -o json | pin audit -\n  pin audit --lock images.lock pods.json",
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if g.format == "github" {
+			if g.format == "github" && c.Flags().Changed("format") {
+				// GITHUB_ACTIONS alone falls back to text: audit has no file lines to annotate
 				return usageError{errors.New("audit prints --format text or json")}
 			}
 			pods, err := readPods(c.InOrStdin(), args[0])

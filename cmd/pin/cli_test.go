@@ -81,10 +81,15 @@ func TestVerifyFormats(t *testing.T) {
 	}
 
 	r = runPin(t, "verify", "--offline", "--format", "github").want(t, 1)
-	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 4 || lines[0] != "::error file=images.lock,line=7::docker.io/library/old:1 is locked but no source uses it any more (run pin update)" ||
-		!strings.HasPrefix(lines[1], "::error file=pod.yaml,line=8::") || !strings.HasPrefix(lines[3], "::notice file=pod.yaml,line=12::") {
-		t.Errorf("verify --format github:\n%s", r.stdout)
+	want = "::error file=images.lock,line=7::docker.io/library/old:1 is locked but no source uses it any more (run pin update)\n" +
+		"::error file=pod.yaml,line=8,col=14::docker.io/library/nginx:1.25 is pinned to sha256:aaaaaaaaaaaa but images.lock:4 has sha256:bbbbbbbbbbbb (run pin update)\n" +
+		"::error file=pod.yaml,line=10,col=14::redis:7 is not pinned to a digest (run pin update)\n" +
+		"::notice file=pod.yaml,line=12::skipped \"{{ .Values.image }}\": a template, not a reference until rendered\n"
+	if diff := cmp.Diff(want, r.stdout); diff != "" {
+		t.Errorf("verify --format github (-want +got):\n%s", diff)
+	}
+	if r.stderr != "pin: verification failed: 3 problems\n" {
+		t.Errorf("verify --format github stderr = %q", r.stderr)
 	}
 
 	r = runPin(t, "verify", "--offline", "--format", "json").want(t, 1)

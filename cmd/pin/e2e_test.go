@@ -54,6 +54,7 @@ func chtree(t *testing.T, files map[string]string) string {
 	}
 	t.Chdir(dir)
 	t.Setenv("DOCKER_CONFIG", filepath.Join(dir, ".no-docker-config"))
+	t.Setenv("GITHUB_ACTIONS", "") // these tests expect text output, even when CI runs them in Actions
 	return dir
 }
 

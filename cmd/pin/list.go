@@ -22,8 +22,10 @@ func listCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if g.format == "json" {
-				return writeJSON(g.stdout, res)
+				return writeJSON(g.stdout, listJSON(res))
 			}
+			// list is an inventory, not a finding: under --format github it
+			// prints its table, as with text.
 			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "LOCATION\tREFERENCE\tKIND\tIN\tSTATUS")
 			for _, r := range res.Refs {

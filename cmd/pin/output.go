@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -41,33 +42,6 @@ func unifiedDiff(f pin.FileDiff) string {
 	return udiff.Unified(old, "b/"+f.Path, string(f.Old), string(f.New))
 }
 
-type updateJSONDoc struct {
-	Images  int          `json:"images"`
-	Changes []pin.Change `json:"changes"`
-	Files   []string     `json:"files"`
-	Lock    struct {
-		Path    string `json:"path"`
-		Changed bool   `json:"changed"`
-	} `json:"lock"`
-	Written bool         `json:"written"`
-	Skipped []pin.Notice `json:"skipped"`
-}
-
-func updateJSON(res *pin.UpdateResult) updateJSONDoc {
-	d := updateJSONDoc{Images: res.Images, Changes: res.Changes, Written: res.Written, Skipped: res.Notices, Files: []string{}}
-	if d.Changes == nil {
-		d.Changes = []pin.Change{}
-	}
-	if d.Skipped == nil {
-		d.Skipped = []pin.Notice{}
-	}
-	for _, f := range res.Files {
-		d.Files = append(d.Files, f.Path)
-	}
-	d.Lock.Path, d.Lock.Changed = res.Lock.Path, res.LockChanged()
-	return d
-}
-
 // escapeData and escapeProperty follow GitHub's workflow-command encoding.
 func escapeData(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
@@ -75,4 +49,56 @@ func escapeData(s string) string {
 
 func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// annotate writes one GitHub Actions workflow command (level is error,
+// warning or notice) that marks file:line:col; a zero line or col is left out.
+func annotate(w io.Writer, level, file string, line, col int, msg string) {
+	props := ""
+	if file != "" {
+		props = " file=" + escapeProperty(file)
+		if line > 0 {
+			props += fmt.Sprintf(",line=%d", line)
+			if col > 0 {
+				props += fmt.Sprintf(",col=%d", col)
+			}
+		}
+	}
+	fmt.Fprintf(w, "::%s%s::%s\n", level, props, escapeData(msg))
+}
+
+// annotateNotices marks each skipped reference with a notice annotation.
+func annotateNotices(w io.Writer, skipped []pin.Notice) {
+	for _, n := range skipped {
+		msg := "skipped: " + n.Reason
+		if n.Text != "" {
+			msg = fmt.Sprintf("skipped %q: %s", n.Text, n.Reason)
+		}
+		annotate(w, "notice", n.File, n.Line, 0, msg)
+	}
+}
+
+// annotateError marks each error of a run that could not do its job, at
+// its file and line when it has them.
+func annotateError(w io.Writer, err error) {
+	for _, e := range flatten(err) {
+		var fe *pin.FileError
+		if errors.As(e, &fe) {
+			annotate(w, "error", fe.File, fe.Line, 0, fe.Err.Error())
+			continue
+		}
+		annotate(w, "error", "", 0, 0, e.Error())
+	}
+}
+
+// flatten lists the errors an errors.Join holds, depth first.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }

@@ -43,6 +43,7 @@ type globals struct {
 	stderr   io.Writer
 	cfg      *pin.Config
 	resolver *resolve.Resolver // set once a command goes online
+	bar      *progress         // the progress line, when stderr is a terminal
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -65,21 +66,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pf.StringArrayVar(&g.insecure, "insecure-registry", nil, "reach `HOST` over plain HTTP or unverified TLS (repeatable)")
 	pf.IntVar(&g.jobs, "jobs", 8, "concurrent registry requests")
 	pf.DurationVar(&g.timeout, "timeout", 5*time.Minute, "bound on the whole run")
-	pf.StringVar(&g.format, "format", "text", "output format: text, json or github")
+	pf.StringVar(&g.format, "format", "text", "output format: text, json, or github, which GITHUB_ACTIONS=true makes the default")
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "say more")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
 		return g.setup(c)
 	}
 	root.AddCommand(updateCmd(g), verifyCmd(g), listCmd(g), versionCmd(g), auditCmd(g))
+	addCompletion(root)
 
 	err := root.ExecuteContext(ctx)
 	g.stats()
 	return g.exit(err)
 }
 
-// setup validates the global flags and reads the config.
+// setup validates the global flags and reads the config. In a GitHub
+// Actions job the format is github unless --format says otherwise.
 func (g *globals) setup(c *cobra.Command) error {
+	if !c.Flags().Changed("format") && os.Getenv("GITHUB_ACTIONS") == "true" {
+		g.format = "github"
+	}
 	switch g.format {
 	case "text", "json", "github":
 	default:
@@ -138,6 +144,9 @@ func (g *globals) options(paths []string, online bool) (pin.Options, error) {
 	}
 	o.Resolver = r
 	g.resolver = r
+	if g.bar = newProgress(g.stderr, g.quiet); g.bar != nil {
+		o.Progress = g.bar.update
+	}
 	return o, nil
 }
 
@@ -163,10 +172,13 @@ func (g *globals) exit(err error) int {
 	case errors.Is(err, errChanged):
 		return exitChanged
 	case errors.Is(err, pin.ErrVerifyFailed):
-		if !g.quiet && g.format == "text" {
+		if !g.quiet && g.format != "json" {
 			fmt.Fprintf(g.stderr, "pin: %v\n", err)
 		}
 		return exitFailed
+	}
+	if g.format == "github" {
+		annotateError(g.stdout, err)
 	}
 	printError(g.stderr, err)
 	var ue usageError

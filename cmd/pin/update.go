@@ -1,7 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/pin-tool/pin"
 	"github.com/spf13/cobra"
@@ -10,11 +14,18 @@ import (
 func updateCmd(g *globals) *cobra.Command {
 	var (
 		dryRun, diff, lockOnly, offline, exitCode bool
+		summary                                   string
 	)
 	c := &cobra.Command{
 		Use:   "update [flags] [PATH...]",
 		Short: "Resolve references, write images.lock and pin the sources to tag@digest",
 		RunE: func(c *cobra.Command, args []string) error {
+			if summary != "" {
+				// fail before anything is written, not after
+				if err := checkDir(summary); err != nil {
+					return err
+				}
+			}
 			opts, err := g.options(args, !offline)
 			if err != nil {
 				return err
@@ -22,8 +33,14 @@ func updateCmd(g *globals) *cobra.Command {
 			ctx, cancel := g.withTimeout(c.Context())
 			defer cancel()
 			res, err := pin.Update(ctx, pin.UpdateOptions{Options: opts, DryRun: dryRun, LockOnly: lockOnly})
+			g.bar.done()
 			if err != nil {
 				return err
+			}
+			if summary != "" {
+				if err := os.WriteFile(summary, []byte(renderSummary(res)), 0o644); err != nil {
+					return &pin.FileError{File: summary, Err: fmt.Errorf("writing the summary: %w", unwrapPath(err))}
+				}
 			}
 			if err := g.printUpdate(res, diff, lockOnly); err != nil {
 				return err
@@ -40,6 +57,7 @@ func updateCmd(g *globals) *cobra.Command {
 	f.BoolVar(&lockOnly, "lock-only", false, "write the lock and leave the sources alone")
 	f.BoolVar(&offline, "offline", false, "ask no registry: pin the sources from the lock")
 	f.BoolVar(&exitCode, "exit-code", false, "exit 3 when anything changed")
+	f.StringVar(&summary, "summary", "", "write a Markdown pull-request body to `FILE`")
 	return c
 }
 
@@ -47,7 +65,11 @@ func (g *globals) printUpdate(res *pin.UpdateResult, diff, lockOnly bool) error 
 	if g.format == "json" {
 		return writeJSON(g.stdout, updateJSON(res))
 	}
-	g.notices(res.Notices, res.Ignored)
+	if g.format == "github" && !diff && !g.quiet {
+		annotateNotices(g.stdout, res.Notices) // with --diff, stdout is the diff alone
+	} else {
+		g.notices(res.Notices, res.Ignored)
+	}
 	if diff {
 		if !lockOnly {
 			for _, f := range res.Files {
@@ -62,6 +84,10 @@ func (g *globals) printUpdate(res *pin.UpdateResult, diff, lockOnly bool) error 
 			verb := "pinned"
 			if c.OldDigest != "" {
 				verb = "updated"
+			}
+			if g.format == "github" {
+				annotate(g.stdout, "notice", c.File, c.Line, c.Col, fmt.Sprintf("%s %s → %s", verb, c.Old, c.New))
+				continue
 			}
 			fmt.Fprintf(g.stdout, "%s:%d: %s %s → %s\n", c.File, c.Line, verb, c.Old, c.New)
 		}
@@ -94,4 +120,28 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// checkDir reports an error unless the directory that file is to be
+// written in exists.
+func checkDir(file string) error {
+	dir := filepath.Dir(file)
+	info, err := os.Stat(dir)
+	if err == nil && !info.IsDir() {
+		err = fmt.Errorf("%s is not a directory", dir)
+	}
+	if err != nil {
+		return &pin.FileError{File: file, Err: fmt.Errorf("cannot write the summary: %w", unwrapPath(err))}
+	}
+	return nil
+}
+
+// unwrapPath drops the operation and path of an *fs.PathError, which the
+// FileError around it names already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -20,8 +20,9 @@ func verifyCmd(g *globals) *cobra.Command {
 			ctx, cancel := g.withTimeout(c.Context())
 			defer cancel()
 			res, err := pin.Verify(ctx, opts)
+			g.bar.done()
 			if res != nil {
-				if perr := g.printVerify(res); perr != nil {
+				if perr := g.printVerify(res, err); perr != nil {
 					return perr
 				}
 			}
@@ -32,28 +33,26 @@ func verifyCmd(g *globals) *cobra.Command {
 	return c
 }
 
-func (g *globals) printVerify(res *pin.VerifyResult) error {
+// printVerify prints what verify found; err is what it could not check.
+// Problems go to stdout, as lines or annotations; the tally to stderr.
+func (g *globals) printVerify(res *pin.VerifyResult, err error) error {
 	switch g.format {
 	case "json":
-		return writeJSON(g.stdout, res)
+		return writeJSON(g.stdout, verifyJSON(res, err))
 	case "github":
 		for _, p := range res.Problems {
-			fmt.Fprintf(g.stdout, "::error file=%s,line=%d::%s\n", escapeProperty(p.File), p.Line, escapeData(p.Message))
+			annotate(g.stdout, "error", p.File, p.Line, p.Col, p.Message)
 		}
-		for _, n := range res.Notices {
-			props := "file=" + escapeProperty(n.File)
-			if n.Line > 0 {
-				props += fmt.Sprintf(",line=%d", n.Line)
-			}
-			fmt.Fprintf(g.stdout, "::notice %s::skipped: %s\n", props, escapeData(n.Reason))
+		if !g.quiet {
+			annotateNotices(g.stdout, res.Notices)
 		}
-		return nil
+	default:
+		g.notices(res.Notices, res.Ignored)
+		for _, p := range res.Problems {
+			fmt.Fprintln(g.stdout, p.String())
+		}
 	}
-	g.notices(res.Notices, res.Ignored)
-	for _, p := range res.Problems {
-		fmt.Fprintln(g.stdout, p.String())
-	}
-	if len(res.Problems) == 0 && !g.quiet {
+	if len(res.Problems) == 0 && err == nil && !g.quiet {
 		mode := "against the lock and the registry"
 		if !res.Online {
 			mode = "against the lock (offline)"

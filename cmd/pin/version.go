@@ -12,6 +12,8 @@ func versionCmd(g *globals) *cobra.Command {
 		Use:   "version",
 		Short: "Print pin's version and the revision it was built from",
 		Args:  cobra.NoArgs,
+		// no setup: the version is worth printing even beside a broken config
+		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 		RunE: func(*cobra.Command, []string) error {
 			fmt.Fprintf(g.stdout, "pin %s\n", versionString())
 			return nil
