@@ -65,7 +65,8 @@ func run(ctx context.Context, o options) (err error) {
 	if err := os.Mkdir(docker, 0o700); err != nil {
 		return fmt.Errorf("docker config dir: %w", err)
 	}
-	s.env = append(os.Environ(), "DOCKER_CONFIG="+docker)
+	// The demo shows pin as a person sees it: text, even inside GitHub Actions.
+	s.env = append(os.Environ(), "DOCKER_CONFIG="+docker, "GITHUB_ACTIONS=")
 	for _, r := range mirrored {
 		s.mirrors = append(s.mirrors, "--mirror", r+"="+reg.Host+"/"+r)
 	}
