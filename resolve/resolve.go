@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -86,8 +85,8 @@ type Resolver struct {
 	retry    *retryTransport
 	stats    counter
 
-	mu    sync.Mutex
-	repos map[string]*repoTransport // by lookup repository, host/path
+	pings    once[ping]    // by registry host
+	sessions once[session] // by lookup repository, host/path
 }
 
 // New returns a Resolver configured by opts.
@@ -109,7 +108,6 @@ func New(opts Options) (*Resolver, error) {
 		insecure: insecure,
 		keychain: opts.Keychain,
 		bases:    newBases(opts.Transport, jobs, len(insecure) > 0),
-		repos:    map[string]*repoTransport{},
 	}
 	if r.keychain == nil {
 		r.keychain = authn.DefaultKeychain
@@ -138,11 +136,11 @@ func (r *Resolver) Resolve(ctx context.Context, ref imageref.Ref) (Descriptor, e
 	if ref.Tracks() {
 		id, want = ref.TagOrLatest(), ""
 	}
-	rt, err := r.transport(ctx, repo)
+	s, err := r.session(ctx, repo)
 	if err != nil {
 		return Descriptor{}, r.fail(ref, repo.RegistryStr(), err)
 	}
-	d, err := headManifest(ctx, rt, manifestURL(repo, id), want)
+	d, err := headManifest(ctx, s.rt, manifestURL(s.scheme, repo, id), want)
 	if err != nil {
 		return Descriptor{}, r.fail(ref, repo.RegistryStr(), err)
 	}
@@ -209,11 +207,11 @@ func (r *Resolver) Platforms(ctx context.Context, ref imageref.Ref, digest strin
 	if err != nil {
 		return nil, fail("", err)
 	}
-	rt, err := r.transport(ctx, repo)
+	s, err := r.session(ctx, repo)
 	if err != nil {
 		return nil, fail(repo.RegistryStr(), err)
 	}
-	ps, err := getPlatforms(ctx, rt, manifestURL(repo, digest), digest)
+	ps, err := getPlatforms(ctx, s.rt, manifestURL(s.scheme, repo, digest), digest)
 	if err != nil {
 		return nil, fail(repo.RegistryStr(), err)
 	}
@@ -256,9 +254,11 @@ func getPlatforms(ctx context.Context, rt http.RoundTripper, u, want string) ([]
 	return slices.Compact(ps), nil
 }
 
-func manifestURL(repo name.Repository, id string) string {
+// manifestURL is where the manifest id of repo is, over scheme, the one
+// that answered the registry's ping.
+func manifestURL(scheme string, repo name.Repository, id string) string {
 	u := url.URL{
-		Scheme: repo.Scheme(), // the transport switches to what the ping found
+		Scheme: scheme,
 		Host:   repo.RegistryStr(),
 		Path:   "/v2/" + repo.RepositoryStr() + "/manifests/" + id,
 	}
