@@ -14,6 +14,11 @@ import (
 type Resolver interface {
 	Resolve(ctx context.Context, ref imageref.Ref) (resolve.Descriptor, error)
 	Platforms(ctx context.Context, ref imageref.Ref, digest string) ([]string, error)
+	// Index lists an index's images with their platforms (one GET).
+	Index(ctx context.Context, ref imageref.Ref, digest string) ([]resolve.Manifest, error)
+	// PlatformOf tells whether digest is an index or, for an image, its
+	// platform (a GET of the manifest and one of its config).
+	PlatformOf(ctx context.Context, ref imageref.Ref, digest string) (platform string, index bool, err error)
 }
 
 // Options are the settings every command shares.

@@ -30,6 +30,9 @@ type Change struct {
 	// was not pinned.
 	OldDigest string `json:"oldDigest,omitempty"`
 	NewDigest string `json:"newDigest"`
+	// Note says what else the user should know, such as a single-platform
+	// pin kept on its platform when its tag became a multi-platform index.
+	Note string `json:"note,omitempty"`
 }
 
 // FileDiff is a file's contents before and after.
@@ -87,11 +90,11 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 			if !r.Image.Tracks() {
 				continue // digest-only: tracks nothing, left as written
 			}
-			d := res[r.Image.Key()].digest
-			if nt := r.Pinned(d); nt != r.Text {
+			rs := res[r.Image.Key()]
+			if nt := r.Pinned(rs.digest); nt != r.Text {
 				edits = append(edits, rewrite.Edit{Ref: r, New: nt})
 				out.Changes = append(out.Changes, Change{File: f.Path, Line: r.Line, Image: r.Image.Key(),
-					Old: r.Text, New: nt, OldDigest: r.Image.Digest, NewDigest: d})
+					Old: r.Text, New: nt, OldDigest: r.Image.Digest, NewDigest: rs.digest, Note: rs.note})
 			}
 		}
 		if len(edits) == 0 {

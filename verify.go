@@ -204,6 +204,17 @@ func checkEntry(ctx context.Context, r Resolver, ref imageref.Ref, e *lockfile.E
 	if d.Digest == e.Digest {
 		return nil, nil
 	}
+	if d.IsIndex() && len(e.Platforms) == 0 {
+		// The lock pins one platform's image and the tag is an index: it
+		// has moved only if that image left the index (one GET).
+		ms, err := r.Index(ctx, ref, d.Digest)
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(ms, func(m resolve.Manifest) bool { return m.Digest == e.Digest }) {
+			return nil, nil
+		}
+	}
 	probs := []Problem{{Kind: ProblemMoved, Image: e.Image,
 		Message: fmt.Sprintf("%s moved: the lock has %s, the registry now has %s (run pin update)", e.Image, short(e.Digest), short(d.Digest))}}
 	// Is the locked digest still there to roll back to?

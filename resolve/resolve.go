@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,12 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -189,69 +186,6 @@ func getManifest(ctx context.Context, rt http.RoundTripper, u, want string) (Des
 		return Descriptor{}, fmt.Errorf("registry sent a manifest with digest %s for %s", dig, want)
 	}
 	return Descriptor{Digest: dig, MediaType: mediaType(resp.Header, body), Size: int64(len(body))}, nil
-}
-
-// Platforms GETs the index or manifest list digest in ref's repository and
-// returns its platforms as "os/arch[/variant]", sorted and de-duplicated,
-// leaving out "unknown/unknown" entries (buildx attestation manifests).
-func (r *Resolver) Platforms(ctx context.Context, ref imageref.Ref, digest string) ([]string, error) {
-	fail := func(host string, err error) error {
-		e := r.fail(ref, host, err)
-		e.Ref, e.op = ref.Name+"@"+digest, "reading the platforms of"
-		return e
-	}
-	if !imageref.ValidDigest(digest) {
-		return nil, fail("", imageref.ErrDigest)
-	}
-	repo, err := r.lookup(ref)
-	if err != nil {
-		return nil, fail("", err)
-	}
-	s, err := r.session(ctx, repo)
-	if err != nil {
-		return nil, fail(repo.RegistryStr(), err)
-	}
-	ps, err := getPlatforms(ctx, s.rt, manifestURL(s.scheme, repo, digest), digest)
-	if err != nil {
-		return nil, fail(repo.RegistryStr(), err)
-	}
-	return ps, nil
-}
-
-func getPlatforms(ctx context.Context, rt http.RoundTripper, u, want string) ([]string, error) {
-	resp, err := do(ctx, rt, http.MethodGet, u, indexAccept)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, dig, err := readManifest(resp)
-	if err != nil {
-		return nil, err
-	}
-	if dig != want {
-		return nil, fmt.Errorf("registry sent a manifest with digest %s for %s", dig, want)
-	}
-	if mt := mediaType(resp.Header, body); mt != "" && !isIndex(mt) {
-		return nil, fmt.Errorf("manifest is a %s, not an index", mt)
-	}
-	im, err := v1.ParseIndexManifest(bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("parsing index: %w", err)
-	}
-	var ps []string
-	for _, m := range im.Manifests {
-		p := m.Platform
-		if p == nil || p.OS == "" || p.Architecture == "" || (p.OS == "unknown" && p.Architecture == "unknown") {
-			continue
-		}
-		s := p.OS + "/" + p.Architecture
-		if p.Variant != "" {
-			s += "/" + p.Variant
-		}
-		ps = append(ps, s)
-	}
-	slices.Sort(ps)
-	return slices.Compact(ps), nil
 }
 
 // manifestURL is where the manifest id of repo is, over scheme, the one
