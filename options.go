@@ -62,12 +62,14 @@ func (o *Options) scanner() (*scanner, error) {
 }
 
 // load does what update and verify both start with: read the lock, then
-// walk the paths and find their references.
-func (o *Options) load(ctx context.Context) (*scanner, *lockState, *scan, error) {
+// walk the paths and find their references. Only update, which edits the
+// files, needs their bytes kept (keepData).
+func (o *Options) load(ctx context.Context, keepData bool) (*scanner, *lockState, *scan, error) {
 	sc, err := o.scanner()
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	sc.dropData = !keepData
 	ls, err := readLock(o.lockPath())
 	if err != nil {
 		return nil, nil, nil, err

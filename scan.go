@@ -31,7 +31,8 @@ type File struct {
 	// the lock's directory.
 	Source string
 	Kind   rewrite.Kind
-	Data   []byte
+	// Data is the file's bytes; nil when the scanner drops them.
+	Data []byte
 	// Refs are the references pin acts on: Found less those the config ignores.
 	Refs []rewrite.Ref
 	// Found are all the references the finder saw in Data, which the
@@ -73,6 +74,9 @@ type scanner struct {
 	cwd     string // absolute working directory
 	lockDir string // absolute directory of the lock
 	cfg     *Config
+	// dropData keeps no file's bytes past its finder: verify and list need
+	// only the references, and memory then does not grow with the bytes.
+	dropData bool
 }
 
 // scan walks paths, reads every file pin knows, and finds its references.
@@ -186,6 +190,9 @@ func (s *scanner) read(name string) (*File, []Notice, error) {
 	src, err := s.source(name)
 	if err != nil {
 		return nil, nil, err
+	}
+	if s.dropData {
+		data = nil
 	}
 	return &File{Path: name, Source: src, Kind: kind, Data: data, Found: found.Refs}, notices, nil
 }

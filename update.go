@@ -68,7 +68,7 @@ func (r *UpdateResult) Changed() bool { return len(r.Files) > 0 || r.LockChanged
 // is written unless every reference resolved and every edit checked out.
 // Without a Resolver, references are answered from the lock.
 func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
-	sc, ls, s, err := opts.load(ctx)
+	sc, ls, s, err := opts.load(ctx, true)
 	if err != nil {
 		return nil, err
 	}
