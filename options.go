@@ -70,11 +70,29 @@ func (o *Options) load(ctx context.Context, keepData bool) (*scanner, *lockState
 		return nil, nil, nil, err
 	}
 	sc.dropData = !keepData
-	ls, err := readLock(o.lockPath())
-	if err != nil {
-		return nil, nil, nil, err
+	// The lock is parsed while the tree is scanned.
+	var (
+		ls      *lockState
+		lockErr error
+		done    = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		ls, lockErr = readLock(o.lockPath())
+	}()
+	if pf, ok := o.Resolver.(*prefetcher); ok {
+		sc.found = func(r imageref.Ref) {
+			<-done
+			if lockErr == nil {
+				pf.offer(r, ls.lock)
+			}
+		}
 	}
 	s, err := sc.scan(ctx, o.Paths)
+	<-done
+	if lockErr != nil {
+		return nil, nil, nil, lockErr
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+	"github.com/pin-tool/pin/imageref"
 	"github.com/pin-tool/pin/rewrite"
 	"golang.org/x/sync/errgroup"
 )
@@ -77,6 +78,14 @@ type scanner struct {
 	// dropData keeps no file's bytes past its finder: verify and list need
 	// only the references, and memory then does not grow with the bytes.
 	dropData bool
+	// found, when set, is called with each reference the config does not
+	// ignore as soon as its file is read, from the reading goroutine.
+	found func(imageref.Ref)
+}
+
+// ignores reports whether the config leaves r alone.
+func (s *scanner) ignores(r rewrite.Ref) bool {
+	return s.cfg != nil && matchImage(s.cfg.Ignore, r.Image.Repository(), r.Image.Repository()+":"+r.Image.TagOrLatest())
 }
 
 // scan walks paths, reads every file pin knows, and finds its references.
@@ -130,6 +139,13 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 				return nil
 			}
 			files[i], notices[i] = f, ns
+			if f != nil && s.found != nil {
+				for _, r := range f.Found {
+					if !s.ignores(r) {
+						s.found(r.Image)
+					}
+				}
+			}
 			return nil
 		})
 	}
@@ -146,7 +162,7 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 		}
 		var kept []rewrite.Ref
 		for _, r := range f.Found {
-			if s.cfg != nil && matchImage(s.cfg.Ignore, r.Image.Repository(), r.Image.Repository()+":"+r.Image.TagOrLatest()) {
+			if s.ignores(r) {
 				res.ignored = append(res.ignored, Notice{File: f.Path, Line: r.Line, Text: r.Text, Reason: "ignored by the config"})
 				continue
 			}

@@ -68,6 +68,9 @@ func (r *UpdateResult) Changed() bool { return len(r.Files) > 0 || r.LockChanged
 // is written unless every reference resolved and every edit checked out.
 // Without a Resolver, references are answered from the lock.
 func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
+	if opts.Resolver != nil {
+		opts.Resolver = newPrefetcher(ctx, opts.Resolver, opts.jobs(), wantAll)
+	}
 	sc, ls, s, err := opts.load(ctx, true)
 	if err != nil {
 		return nil, err
@@ -123,10 +126,11 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	if !opts.LockOnly {
 		writes = append(writes, out.Files...)
 	}
+	lastN := 0
 	if out.LockChanged() {
-		writes = append(writes, out.Lock)
+		writes, lastN = append(writes, out.Lock), 1
 	}
-	if err := writeAll(sc.cwd, writes); err != nil {
+	if err := writeAll(sc.cwd, writes, lastN); err != nil {
 		return nil, err
 	}
 	out.Written = len(writes) > 0

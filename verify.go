@@ -57,6 +57,9 @@ type VerifyResult struct {
 // the error is for what could not be checked. Any reference whose registry
 // could not be asked makes the error non-nil: unchecked is never fine.
 func Verify(ctx context.Context, opts Options) (*VerifyResult, error) {
+	if opts.Resolver != nil {
+		opts.Resolver = newPrefetcher(ctx, opts.Resolver, opts.jobs(), wantLocked)
+	}
 	sc, ls, s, err := opts.load(ctx, false)
 	if err != nil {
 		return nil, err
