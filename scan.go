@@ -75,8 +75,8 @@ type scanner struct {
 	cwd     string // absolute working directory
 	lockDir string // absolute directory of the lock
 	cfg     *Config
-	// dropData keeps no file's bytes past its finder: verify and list need
-	// only the references, and memory then does not grow with the bytes.
+	// dropData keeps no file's bytes past its finder: verify needs only
+	// the references, and its memory then does not grow with the bytes.
 	dropData bool
 	// found, when set, is called with each reference the config does not
 	// ignore as soon as its file is read, from the reading goroutine.
