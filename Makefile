@@ -8,7 +8,7 @@ STATICCHECK_VERSION := v0.8.2
 # The integration tests start this registry binary (internal/testregistry).
 export PIN_REGISTRY_BIN := $(CURDIR)/bin/registry
 
-.PHONY: all build test vet lint demo self-check clean FORCE
+.PHONY: all build test vet lint demo bench self-check clean FORCE
 all: build
 
 build: bin/pin
@@ -41,6 +41,13 @@ self-check: bin/pin
 
 demo: bin/pin bin/registry
 	$(GO) run ./internal/cmd/pindemo -pin bin/pin -registry bin/registry
+
+# Go benchmarks of the scan, then the driver: the real registry behind a
+# counting proxy, pin against the floor and the naive approach, and the
+# scan at two sizes. It writes its figures into BENCHMARKS.md.
+bench: bin/pin bin/registry
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/bench
+	$(GO) run ./internal/cmd/pinbench -pin bin/pin -registry bin/registry -write BENCHMARKS.md
 
 clean:
 	rm -rf bin

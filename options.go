@@ -14,6 +14,11 @@ import (
 type Resolver interface {
 	Resolve(ctx context.Context, ref imageref.Ref) (resolve.Descriptor, error)
 	Platforms(ctx context.Context, ref imageref.Ref, digest string) ([]string, error)
+	// Index lists an index's images with their platforms (one GET).
+	Index(ctx context.Context, ref imageref.Ref, digest string) ([]resolve.Manifest, error)
+	// PlatformOf tells whether digest is an index or, for an image, its
+	// platform (a GET of the manifest and one of its config).
+	PlatformOf(ctx context.Context, ref imageref.Ref, digest string) (platform string, index bool, err error)
 }
 
 // Options are the settings every command shares.
@@ -60,17 +65,37 @@ func (o *Options) scanner() (*scanner, error) {
 }
 
 // load does what update and verify both start with: read the lock, then
-// walk the paths and find their references.
-func (o *Options) load(ctx context.Context) (*scanner, *lockState, *scan, error) {
+// walk the paths and find their references. Only update, which edits the
+// files, needs their bytes kept (keepData).
+func (o *Options) load(ctx context.Context, keepData bool) (*scanner, *lockState, *scan, error) {
 	sc, err := o.scanner()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ls, err := readLock(o.lockPath())
-	if err != nil {
-		return nil, nil, nil, err
+	sc.dropData = !keepData
+	// The lock is parsed while the tree is scanned.
+	var (
+		ls      *lockState
+		lockErr error
+		done    = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		ls, lockErr = readLock(o.lockPath())
+	}()
+	if pf, ok := o.Resolver.(*prefetcher); ok {
+		sc.found = func(r imageref.Ref) {
+			<-done
+			if lockErr == nil {
+				pf.offer(r, ls.lock)
+			}
+		}
 	}
 	s, err := sc.scan(ctx, o.Paths)
+	<-done
+	if lockErr != nil {
+		return nil, nil, nil, lockErr
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/pin-tool/pin/imageref"
 	"github.com/pin-tool/pin/lockfile"
+	"github.com/pin-tool/pin/resolve"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -16,12 +18,16 @@ import (
 type resolved struct {
 	digest    string
 	platforms []string
+	// note says why digest is not simply what the tag points at, or
+	// what changed in the kind of image pinned.
+	note string
 }
 
 // use is one place a distinct reference is written.
 type use struct {
 	file      *File
 	line, col int
+	digest    string // the digest written there, if any
 }
 
 // distinct groups the references of files by canonical key, in key order,
@@ -36,7 +42,7 @@ func distinct(files []*File) (keys []string, refs map[string]imageref.Ref, uses 
 				refs[k] = r.Image
 				keys = append(keys, k)
 			}
-			uses[k] = append(uses[k], use{file: f, line: r.Line, col: r.Col})
+			uses[k] = append(uses[k], use{file: f, line: r.Line, col: r.Col, digest: r.Image.Digest})
 		}
 	}
 	slices.Sort(keys)
@@ -59,7 +65,7 @@ func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs m
 	g.SetLimit(jobs)
 	for _, k := range keys {
 		g.Go(func() error {
-			res, err := resolveOne(ctx, r, refs[k], old.Find(k))
+			res, err := resolveOne(ctx, r, refs[k], old.Find(k), pinnedDigest(uses[k]))
 			mu.Lock()
 			defer mu.Unlock()
 			if done++; progress != nil {
@@ -82,7 +88,23 @@ func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs m
 	return out, nil
 }
 
-func resolveOne(ctx context.Context, r Resolver, ref imageref.Ref, prev *lockfile.Entry) (resolved, error) {
+// pinnedDigest is the first digest the sources carry for a reference.
+func pinnedDigest(us []use) string {
+	for _, u := range us {
+		if u.digest != "" {
+			return u.digest
+		}
+	}
+	return ""
+}
+
+// resolveOne resolves ref: one HEAD, and an index's platforms (one GET)
+// when its digest is new to the lock. When the tag moved and the existing
+// pin (the lock's, else the sources') is one platform's image while the
+// tag now points at an index, the pin stays on that platform: a GET of the
+// index finds the platform's image and, unless the old image is still in
+// it, a GET of the old manifest and one of its config tell its platform.
+func resolveOne(ctx context.Context, r Resolver, ref imageref.Ref, prev *lockfile.Entry, pinned string) (resolved, error) {
 	d, err := r.Resolve(ctx, ref)
 	if err != nil {
 		return resolved{}, err
@@ -90,20 +112,78 @@ func resolveOne(ctx context.Context, r Resolver, ref imageref.Ref, prev *lockfil
 	if !ref.Tracks() && d.Digest != ref.Digest {
 		return resolved{}, fmt.Errorf("resolving %q: the registry answered %s for it", ref.Written, d.Digest)
 	}
-	res := resolved{digest: d.Digest}
-	if !d.IsIndex() {
-		return res, nil
+	old, oldIndex := pinned, false
+	if prev != nil {
+		// pin records an index's platforms, so an entry without them is an image.
+		old, oldIndex = prev.Digest, len(prev.Platforms) > 0
 	}
-	if prev != nil && prev.Digest == d.Digest && len(prev.Platforms) > 0 {
-		res.platforms = prev.Platforms
+	moved := ref.Tracks() && old != "" && old != d.Digest
+	switch {
+	case !d.IsIndex():
+		res := resolved{digest: d.Digest}
+		if moved && oldIndex {
+			res.note = "the tag now points at a single-platform image; the pin was a multi-platform index"
+		}
 		return res, nil
+	case !moved || oldIndex:
+		return indexPlatforms(ctx, r, ref, d.Digest, prev)
 	}
-	ps, err := r.Platforms(ctx, ref, d.Digest)
+
+	ms, err := r.Index(ctx, ref, d.Digest)
 	if err != nil {
 		return resolved{}, err
 	}
-	res.platforms = ps
-	return res, nil
+	if slices.ContainsFunc(ms, func(m resolve.Manifest) bool { return m.Digest == old }) {
+		return resolved{digest: old}, nil // the pinned image is one of the index's: nothing moved for it
+	}
+	platform, isIndex, err := r.PlatformOf(ctx, ref, old)
+	if err != nil {
+		return resolved{}, err
+	}
+	if isIndex {
+		return resolved{digest: d.Digest, platforms: platformsOf(ms)}, nil // an index pin stays an index pin
+	}
+	for _, m := range ms {
+		if samePlatform(m.Platform, platform) {
+			return resolved{digest: m.Digest, note: fmt.Sprintf(
+				"kept on %s: the tag now points at a multi-platform index (%s), and the pin stays on its %s image", platform, short(d.Digest), platform)}, nil
+		}
+	}
+	return resolved{}, fmt.Errorf("resolving %q: the tag now points at a multi-platform index (%s) with no %s image, the platform of the pinned %s",
+		ref.Written, short(d.Digest), platform, short(old))
+}
+
+// indexPlatforms is an index's resolution: its platforms come from the old
+// lock when it holds the same digest, else from a GET of the index.
+func indexPlatforms(ctx context.Context, r Resolver, ref imageref.Ref, digest string, prev *lockfile.Entry) (resolved, error) {
+	if prev != nil && prev.Digest == digest && len(prev.Platforms) > 0 {
+		return resolved{digest: digest, platforms: prev.Platforms}, nil
+	}
+	ps, err := r.Platforms(ctx, ref, digest)
+	if err != nil {
+		return resolved{}, err
+	}
+	return resolved{digest: digest, platforms: ps}, nil
+}
+
+func platformsOf(ms []resolve.Manifest) []string {
+	var ps []string
+	for _, m := range ms {
+		ps = append(ps, m.Platform)
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+// samePlatform compares "os/arch[/variant]" strings; arm64 is arm64/v8.
+func samePlatform(a, b string) bool {
+	fix := func(p string) string {
+		if strings.HasSuffix(p, "/arm64/v8") {
+			return strings.TrimSuffix(p, "/v8")
+		}
+		return p
+	}
+	return fix(a) == fix(b)
 }
 
 // fromLock answers every distinct reference from the lock, for --offline.

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+	"github.com/pin-tool/pin/imageref"
 	"github.com/pin-tool/pin/rewrite"
 	"golang.org/x/sync/errgroup"
 )
@@ -31,7 +32,8 @@ type File struct {
 	// the lock's directory.
 	Source string
 	Kind   rewrite.Kind
-	Data   []byte
+	// Data is the file's bytes; nil when the scanner drops them.
+	Data []byte
 	// Refs are the references pin acts on: Found less those the config ignores.
 	Refs []rewrite.Ref
 	// Found are all the references the finder saw in Data, which the
@@ -77,6 +79,17 @@ type scanner struct {
 	cfg     *Config
 	// compose is the environment of each Compose file, set by scan.
 	compose map[string]rewrite.ComposeEnv
+	// dropData keeps no file's bytes past its finder: verify needs only
+	// the references, and its memory then does not grow with the bytes.
+	dropData bool
+	// found, when set, is called with each reference the config does not
+	// ignore as soon as its file is read, from the reading goroutine.
+	found func(imageref.Ref)
+}
+
+// ignores reports whether the config leaves r alone.
+func (s *scanner) ignores(r rewrite.Ref) bool {
+	return s.cfg != nil && matchImage(s.cfg.Ignore, r.Image.Repository(), r.Image.Repository()+":"+r.Image.TagOrLatest())
 }
 
 // scan walks paths, reads every file pin knows, and finds its references.
@@ -141,6 +154,13 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 				return nil
 			}
 			files[i], notices[i] = f, ns
+			if f != nil && s.found != nil {
+				for _, r := range f.Found {
+					if !s.ignores(r) {
+						s.found(r.Image)
+					}
+				}
+			}
 			return nil
 		})
 	}
@@ -157,7 +177,7 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 		}
 		var kept []rewrite.Ref
 		for _, r := range f.Found {
-			if s.cfg != nil && matchImage(s.cfg.Ignore, r.Image.Repository(), r.Image.Repository()+":"+r.Image.TagOrLatest()) {
+			if s.ignores(r) {
 				res.ignored = append(res.ignored, Notice{File: f.Path, Line: r.Line, Text: r.Text, Reason: "ignored by the config"})
 				continue
 			}
@@ -209,6 +229,9 @@ func (s *scanner) read(name string) (*File, []Notice, error) {
 	src, err := s.source(name)
 	if err != nil {
 		return nil, nil, err
+	}
+	if s.dropData {
+		data = nil
 	}
 	return &File{Path: name, Source: src, Kind: kind, Data: data, Found: found.Refs, find: find}, notices, nil
 }

@@ -31,6 +31,9 @@ type Change struct {
 	// was not pinned.
 	OldDigest string `json:"oldDigest,omitempty"`
 	NewDigest string `json:"newDigest"`
+	// Note says what else the user should know, such as a single-platform
+	// pin kept on its platform when its tag became a multi-platform index.
+	Note string `json:"note,omitempty"`
 }
 
 // FileDiff is a file's contents before and after.
@@ -66,7 +69,10 @@ func (r *UpdateResult) Changed() bool { return len(r.Files) > 0 || r.LockChanged
 // is written unless every reference resolved and every edit checked out.
 // Without a Resolver, references are answered from the lock.
 func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
-	sc, ls, s, err := opts.load(ctx)
+	if opts.Resolver != nil {
+		opts.Resolver = newPrefetcher(ctx, opts.Resolver, opts.jobs(), wantAll)
+	}
+	sc, ls, s, err := opts.load(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -88,11 +94,11 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 			if !r.Image.Tracks() {
 				continue // digest-only: tracks nothing, left as written
 			}
-			d := res[r.Image.Key()].digest
-			if nt := r.Pinned(d); nt != r.Text {
+			rs := res[r.Image.Key()]
+			if nt := r.Pinned(rs.digest); nt != r.Text {
 				edits = append(edits, rewrite.Edit{Ref: r, New: nt})
 				out.Changes = append(out.Changes, Change{File: f.Path, Line: r.Line, Col: r.Col, Image: r.Image.Key(),
-					Old: r.Text, New: nt, OldDigest: r.Image.Digest, NewDigest: d})
+					Old: r.Text, New: nt, OldDigest: r.Image.Digest, NewDigest: rs.digest, Note: rs.note})
 			}
 		}
 		if len(edits) == 0 {
@@ -121,10 +127,11 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	if !opts.LockOnly {
 		writes = append(writes, out.Files...)
 	}
+	lastN := 0
 	if out.LockChanged() {
-		writes = append(writes, out.Lock)
+		writes, lastN = append(writes, out.Lock), 1
 	}
-	if err := writeAll(sc.cwd, writes); err != nil {
+	if err := writeAll(sc.cwd, writes, lastN); err != nil {
 		return nil, err
 	}
 	out.Written = len(writes) > 0

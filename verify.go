@@ -58,7 +58,10 @@ type VerifyResult struct {
 // the error is for what could not be checked. Any reference whose registry
 // could not be asked makes the error non-nil: unchecked is never fine.
 func Verify(ctx context.Context, opts Options) (*VerifyResult, error) {
-	sc, ls, s, err := opts.load(ctx)
+	if opts.Resolver != nil {
+		opts.Resolver = newPrefetcher(ctx, opts.Resolver, opts.jobs(), wantLocked)
+	}
+	sc, ls, s, err := opts.load(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -214,6 +217,17 @@ func checkEntry(ctx context.Context, r Resolver, ref imageref.Ref, e *lockfile.E
 	}
 	if d.Digest == e.Digest {
 		return nil, nil
+	}
+	if d.IsIndex() && len(e.Platforms) == 0 {
+		// The lock pins one platform's image and the tag is an index: it
+		// has moved only if that image left the index (one GET).
+		ms, err := r.Index(ctx, ref, d.Digest)
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(ms, func(m resolve.Manifest) bool { return m.Digest == e.Digest }) {
+			return nil, nil
+		}
 	}
 	probs := []Problem{{Kind: ProblemMoved, Image: e.Image,
 		Message: fmt.Sprintf("%s moved: the lock has %s, the registry now has %s (run pin update)", e.Image, short(e.Digest), short(d.Digest))}}

@@ -8,13 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 )
 
-// writeAll writes every file atomically, sources first and the lock last,
-// so that a run cut short is repaired by running pin update again. Before
-// anything is written, each target is checked: it must be a regular file
-// inside the tree that still holds the bytes pin read.
-func writeAll(root string, files []FileDiff) error {
+// writeAll writes every file atomically, sources first and the last lastN
+// (the lock) after them, so that a run cut short is repaired by running
+// pin update again. Before anything is written, each target is checked: it
+// must be a regular file inside the tree that still holds the bytes pin read.
+func writeAll(root string, files []FileDiff, lastN int) error {
 	targets := make([]string, len(files))
 	for i, f := range files {
 		t, err := target(root, f)
@@ -23,13 +25,33 @@ func writeAll(root string, files []FileDiff) error {
 		}
 		targets[i] = t
 	}
-	for i, f := range files {
-		if err := writeAtomic(targets[i], f.New); err != nil {
-			return &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", err)}
+	// The sources are written concurrently: each write waits on two
+	// fsyncs, and a bot's update can touch hundreds of files. The last
+	// lastN files (the lock) go after all of them, one by one.
+	sources := files[:len(files)-lastN]
+	var g errgroup.Group
+	g.SetLimit(writeJobs)
+	for i, f := range sources {
+		g.Go(func() error {
+			if err := writeAtomic(targets[i], f.New); err != nil {
+				return &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", err)}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i := len(sources); i < len(files); i++ {
+		if err := writeAtomic(targets[i], files[i].New); err != nil {
+			return &FileError{File: files[i].Path, Err: fmt.Errorf("writing: %w", err)}
 		}
 	}
 	return nil
 }
+
+// writeJobs bounds the files written at once.
+const writeJobs = 16
 
 // target checks that f may be written and returns the real path to write.
 func target(root string, f FileDiff) (string, error) {

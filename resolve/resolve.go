@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,13 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
-	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -86,8 +82,8 @@ type Resolver struct {
 	retry    *retryTransport
 	stats    counter
 
-	mu    sync.Mutex
-	repos map[string]*repoTransport // by lookup repository, host/path
+	pings    once[ping]    // by registry host
+	sessions once[session] // by lookup repository, host/path
 }
 
 // New returns a Resolver configured by opts.
@@ -109,7 +105,6 @@ func New(opts Options) (*Resolver, error) {
 		insecure: insecure,
 		keychain: opts.Keychain,
 		bases:    newBases(opts.Transport, jobs, len(insecure) > 0),
-		repos:    map[string]*repoTransport{},
 	}
 	if r.keychain == nil {
 		r.keychain = authn.DefaultKeychain
@@ -138,11 +133,11 @@ func (r *Resolver) Resolve(ctx context.Context, ref imageref.Ref) (Descriptor, e
 	if ref.Tracks() {
 		id, want = ref.TagOrLatest(), ""
 	}
-	rt, err := r.transport(ctx, repo)
+	s, err := r.session(ctx, repo)
 	if err != nil {
 		return Descriptor{}, r.fail(ref, repo.RegistryStr(), err)
 	}
-	d, err := headManifest(ctx, rt, manifestURL(repo, id), want)
+	d, err := headManifest(ctx, s.rt, manifestURL(s.scheme, repo, id), want)
 	if err != nil {
 		return Descriptor{}, r.fail(ref, repo.RegistryStr(), err)
 	}
@@ -193,72 +188,11 @@ func getManifest(ctx context.Context, rt http.RoundTripper, u, want string) (Des
 	return Descriptor{Digest: dig, MediaType: mediaType(resp.Header, body), Size: int64(len(body))}, nil
 }
 
-// Platforms GETs the index or manifest list digest in ref's repository and
-// returns its platforms as "os/arch[/variant]", sorted and de-duplicated,
-// leaving out "unknown/unknown" entries (buildx attestation manifests).
-func (r *Resolver) Platforms(ctx context.Context, ref imageref.Ref, digest string) ([]string, error) {
-	fail := func(host string, err error) error {
-		e := r.fail(ref, host, err)
-		e.Ref, e.op = ref.Name+"@"+digest, "reading the platforms of"
-		return e
-	}
-	if !imageref.ValidDigest(digest) {
-		return nil, fail("", imageref.ErrDigest)
-	}
-	repo, err := r.lookup(ref)
-	if err != nil {
-		return nil, fail("", err)
-	}
-	rt, err := r.transport(ctx, repo)
-	if err != nil {
-		return nil, fail(repo.RegistryStr(), err)
-	}
-	ps, err := getPlatforms(ctx, rt, manifestURL(repo, digest), digest)
-	if err != nil {
-		return nil, fail(repo.RegistryStr(), err)
-	}
-	return ps, nil
-}
-
-func getPlatforms(ctx context.Context, rt http.RoundTripper, u, want string) ([]string, error) {
-	resp, err := do(ctx, rt, http.MethodGet, u, indexAccept)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, dig, err := readManifest(resp)
-	if err != nil {
-		return nil, err
-	}
-	if dig != want {
-		return nil, fmt.Errorf("registry sent a manifest with digest %s for %s", dig, want)
-	}
-	if mt := mediaType(resp.Header, body); mt != "" && !isIndex(mt) {
-		return nil, fmt.Errorf("manifest is a %s, not an index", mt)
-	}
-	im, err := v1.ParseIndexManifest(bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("parsing index: %w", err)
-	}
-	var ps []string
-	for _, m := range im.Manifests {
-		p := m.Platform
-		if p == nil || p.OS == "" || p.Architecture == "" || (p.OS == "unknown" && p.Architecture == "unknown") {
-			continue
-		}
-		s := p.OS + "/" + p.Architecture
-		if p.Variant != "" {
-			s += "/" + p.Variant
-		}
-		ps = append(ps, s)
-	}
-	slices.Sort(ps)
-	return slices.Compact(ps), nil
-}
-
-func manifestURL(repo name.Repository, id string) string {
+// manifestURL is where the manifest id of repo is, over scheme, the one
+// that answered the registry's ping.
+func manifestURL(scheme string, repo name.Repository, id string) string {
 	u := url.URL{
-		Scheme: repo.Scheme(), // the transport switches to what the ping found
+		Scheme: scheme,
 		Host:   repo.RegistryStr(),
 		Path:   "/v2/" + repo.RepositoryStr() + "/manifests/" + id,
 	}

@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // bases are the base round trippers: one connection pool for every
@@ -80,56 +78,6 @@ func (s hostSet) has(host string) bool {
 		return s[h] || s["["+h+"]"]
 	}
 	return false
-}
-
-// repoTransport is an authenticated round tripper for one repository,
-// created by the first caller while later ones wait for it.
-type repoTransport struct {
-	done chan struct{}
-	rt   http.RoundTripper
-	err  error
-}
-
-// transport returns the round tripper for repo, creating it once: a ping
-// and, for a bearer registry, a token fetch. Failures are not kept, so a
-// later call tries again.
-func (r *Resolver) transport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
-	key := repo.String()
-	r.mu.Lock()
-	t, ok := r.repos[key]
-	if ok {
-		r.mu.Unlock()
-		select {
-		case <-t.done:
-			return t.rt, t.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	t = &repoTransport{done: make(chan struct{})}
-	r.repos[key] = t
-	r.mu.Unlock()
-
-	t.rt, t.err = r.newTransport(ctx, repo)
-	if t.err != nil {
-		r.mu.Lock()
-		delete(r.repos, key)
-		r.mu.Unlock()
-	}
-	close(t.done)
-	return t.rt, t.err
-}
-
-func (r *Resolver) newTransport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
-	auth, err := r.keychain.Resolve(repo)
-	if err != nil {
-		return nil, fmt.Errorf("looking up credentials for %s: %w", repo.RegistryStr(), err)
-	}
-	// NewWithContext pings /v2/ each time. A ping cache (one ping per
-	// registry) would call transport.Ping once per registry and build each
-	// repository's transport from that challenge here; go-containerregistry
-	// does not expose the scheme-pinning wrapper that would need.
-	return transport.NewWithContext(ctx, repo.Registry, auth, r.rt, []string{repo.Scope(transport.PullScope)})
 }
 
 // Stats counts the requests that got a response from a registry.

@@ -90,6 +90,9 @@ func (g *globals) printUpdate(res *pin.UpdateResult, diff, lockOnly bool) error 
 				continue
 			}
 			fmt.Fprintf(g.stdout, "%s:%d: %s %s → %s\n", c.File, c.Line, verb, c.Old, c.New)
+			if c.Note != "" {
+				fmt.Fprintf(g.stdout, "%s:%d: note: %s\n", c.File, c.Line, c.Note)
+			}
 		}
 	}
 	if g.quiet {

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// report is everything one run measured.
+type report struct {
+	refs, repos, jobs, rounds int
+	net                       []netResult
+	scan                      []scanResult
+	took                      time.Duration
+}
+
+const (
+	beginMarker = "<!-- pinbench:begin -->"
+	endMarker   = "<!-- pinbench:end -->"
+)
+
+func (r report) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Taken %s on %s: %d CPUs (`nproc`), %s, %s. The whole run took %s.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), hostname(), runtime.NumCPU(), cpuModel(), runtime.Version(), r.took.Round(time.Second))
+	fmt.Fprintf(&b, "### Registry requests: %d distinct references in %d repositories, %d at a time (median of %d runs)\n\n", r.refs, r.repos, r.jobs, r.rounds)
+	b.WriteString("| registry | floor | pin update | pin verify | naive | update/floor | verify/floor | naive/update |\n")
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, n := range r.net {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.2f | %.2f | %.2f |\n", n.mode.name,
+			ms(n.floor.time), ms(n.update.time), ms(n.check.time), ms(n.naive.time),
+			ratio(n.update.time, n.floor.time), ratio(n.check.time, n.floor.time), ratio(n.naive.time, n.update.time))
+	}
+	b.WriteString("\nRequests the registry received, by kind (pings, tokens, HEADs, GETs, other):\n\n")
+	b.WriteString("| registry | floor | pin update | pin verify | naive |\n| --- | --- | --- | --- | --- |\n")
+	for _, n := range r.net {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", n.mode.name, counts(n.floor), counts(n.update), counts(n.check), counts(n.naive))
+	}
+	b.WriteString("\n### Scan: `pin verify --offline` against a bare yaml.v3 node decode of the same files (median)\n\n")
+	b.WriteString("| files | size | pin | decode | pin/decode | pin peak RSS | decode peak RSS |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, s := range r.scan {
+		fmt.Fprintf(&b, "| %d | %.1f MB | %s | %s | %.2f | %d MB | %d MB |\n", s.files, float64(s.bytes)/1e6,
+			ms(s.pin), ms(s.decode), ratio(s.pin, s.decode), s.pinRSS>>20, s.decRSS>>20)
+	}
+	if len(r.scan) >= 2 {
+		a, z := r.scan[0], r.scan[len(r.scan)-1]
+		fmt.Fprintf(&b, "\nGrowth from %d to %d files (×%.0f): pin ×%.1f, decode ×%.1f.\n",
+			a.files, z.files, float64(z.files)/float64(a.files), ratio(z.pin, a.pin), ratio(z.decode, a.decode))
+	}
+	return b.String()
+}
+
+func counts(f figure) string {
+	c := f.counts
+	return fmt.Sprintf("%d / %d / %d / %d / %d", c.Pings, c.Tokens, c.Heads, c.Gets, c.Other)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) }
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "an unnamed host"
+	}
+	return "`" + h + "`"
+}
+
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	if out, err := exec.Command("sysctl", "-n", "machdep.cpu.brand_string").Output(); err == nil {
+		return strings.TrimSpace(string(out))
+	}
+	return runtime.GOARCH
+}
+
+// writeBetweenMarkers replaces what lies between the markers in path.
+func writeBetweenMarkers(path, text string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	i, j := bytes.Index(data, []byte(beginMarker)), bytes.Index(data, []byte(endMarker))
+	if i < 0 || j < i {
+		return fmt.Errorf("%s has no %s … %s section to write the results into", path, beginMarker, endMarker)
+	}
+	var out bytes.Buffer
+	out.Write(data[:i+len(beginMarker)])
+	out.WriteString("\n" + text)
+	out.Write(data[j:])
+	return os.WriteFile(path, out.Bytes(), 0o644)
+}

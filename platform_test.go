@@ -1,0 +1,263 @@
+package pin
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/pin-tool/pin/lockfile"
+)
+
+// platformImage is a random image whose config names platform p ("os/arch[/variant]").
+func platformImage(t *testing.T, p string) v1.Image {
+	t.Helper()
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := v1.ParsePlatform(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture, cf.Variant = pl.OS, pl.Architecture, pl.Variant
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func digestOf(t *testing.T, d interface{ Digest() (v1.Hash, error) }) string {
+	t.Helper()
+	h, err := d.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.String()
+}
+
+// pushPlatformImage pushes a random image for platform p to host/repoTag.
+func (tr *testRegistry) pushPlatformImage(t *testing.T, repoTag, p string) string {
+	t.Helper()
+	img := platformImage(t, p)
+	ref, err := name.ParseReference(tr.host + "/" + repoTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	return digestOf(t, img)
+}
+
+// pushPlatformIndex pushes an index of the given images, by platform, to
+// host/repoTag and returns its digest and its images' digests.
+func (tr *testRegistry) pushPlatformIndex(t *testing.T, repoTag string, imgs map[string]v1.Image) (string, map[string]string) {
+	t.Helper()
+	var adds []mutate.IndexAddendum
+	digests := map[string]string{}
+	for p, img := range imgs {
+		pl, err := v1.ParsePlatform(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: pl}})
+		digests[p] = digestOf(t, img)
+	}
+	idx := mutate.AppendManifests(empty.Index, adds...)
+	ref, err := name.ParseReference(tr.host + "/" + repoTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(ref, idx); err != nil {
+		t.Fatal(err)
+	}
+	return digestOf(t, idx), digests
+}
+
+// lockWith is a lock of one entry for a.yaml.
+func lockWith(image, digest string, platforms ...string) string {
+	l := &lockfile.Lock{Version: 1, Images: []lockfile.Entry{{Image: image, Digest: digest, Platforms: platforms, Sources: []string{"a.yaml"}}}}
+	return string(l.Marshal())
+}
+
+func TestUpdateKeepsPlatform(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name   string
+		locked bool // the lock holds the pin; else only the source does
+	}{{name: "locked", locked: true}, {name: "source only"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			reg := newTestRegistry(t)
+			old := reg.pushPlatformImage(t, "acme/p:1", "linux/arm64")
+			idx, imgs := reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{
+				"linux/amd64":    platformImage(t, "linux/amd64"),
+				"linux/arm64/v8": platformImage(t, "linux/arm64/v8"),
+			})
+			files := map[string]string{"a.yaml": pod(reg.host + "/acme/p:1@" + old)}
+			if tt.locked {
+				files["images.lock"] = lockWith(reg.host+"/acme/p:1", old)
+			}
+			dir := writeTree(t, files)
+			r := reg.resolver(t, nil)
+			reg.reset()
+			res, err := Update(ctx, UpdateOptions{Options: opts(dir, r)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := imgs["linux/arm64/v8"]
+			if len(res.Changes) != 1 || res.Changes[0].NewDigest != want {
+				t.Fatalf("changes = %+v, want one to the arm64 image %s (the index is %s)", res.Changes, want, idx)
+			}
+			if n := res.Changes[0].Note; !strings.Contains(n, "linux/arm64") || !strings.Contains(n, "index") {
+				t.Errorf("note = %q, want it to say the pin stays on linux/arm64 of an index", n)
+			}
+			// One HEAD; GETs of the new index and of the old manifest (its
+			// config blob, to read the platform, is not a manifest).
+			if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 2 {
+				t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 2", h, g)
+			}
+			lock := read(t, filepath.Join(dir, "images.lock"))
+			if !strings.Contains(lock, "digest: "+want) || strings.Contains(lock, "platforms") {
+				t.Errorf("lock does not pin the image without platforms:\n%s", lock)
+			}
+
+			// Again: nothing moved for arm64. The index is read to know that.
+			reg.reset()
+			res, err = Update(ctx, UpdateOptions{Options: opts(dir, r)})
+			if err != nil || res.Changed() {
+				t.Errorf("second update: changed %v, err %v", res != nil && res.Changed(), err)
+			}
+			if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
+				t.Errorf("second update sent %d HEADs and %d GETs, want 1 and 1", h, g)
+			}
+			if _, err := Verify(ctx, opts(dir, r)); err != nil {
+				t.Errorf("verify: %v", err)
+			}
+		})
+	}
+}
+
+func TestUpdatePlatformCases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("pinned image still in the index", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		oldImg := platformImage(t, "linux/amd64")
+		old := digestOf(t, oldImg)
+		reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": oldImg, "linux/arm64": platformImage(t, "linux/arm64")})
+		dir := writeTree(t, map[string]string{
+			"a.yaml":      pod(reg.host + "/acme/p:1@" + old),
+			"images.lock": lockWith(reg.host+"/acme/p:1", old),
+		})
+		reg.reset()
+		res, err := Update(ctx, UpdateOptions{Options: opts(dir, reg.resolver(t, nil))})
+		if err != nil || res.Changed() {
+			t.Fatalf("update: changed %v (%+v), err %v; want no change", res != nil && res.Changed(), res, err)
+		}
+		if g := reg.gets.Load(); g != 1 {
+			t.Errorf("sent %d GETs, want 1 (the index)", g)
+		}
+	})
+
+	t.Run("index pin stays an index", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		first := reg.pushIndex(t, "acme/p:1")
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1")})
+		r := reg.resolver(t, nil)
+		if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
+			t.Fatal(err)
+		}
+		second := reg.pushIndex(t, "acme/p:1")
+		reg.reset()
+		res, err := Update(ctx, UpdateOptions{Options: opts(dir, r)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Changes) != 1 || res.Changes[0].OldDigest != first || res.Changes[0].NewDigest != second || res.Changes[0].Note != "" {
+			t.Errorf("changes = %+v, want one from index %s to index %s with no note", res.Changes, first, second)
+		}
+		if !strings.Contains(string(res.Lock.New), "platforms: [linux/amd64, linux/arm64]") {
+			t.Errorf("lock does not record the new index's platforms:\n%s", res.Lock.New)
+		}
+		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
+			t.Errorf("sent %d HEADs and %d GETs, want 1 and 1 (the new index's platforms)", h, g)
+		}
+	})
+
+	t.Run("index pin whose tag became an image", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		reg.pushIndex(t, "acme/p:1")
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1")})
+		r := reg.resolver(t, nil)
+		if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
+			t.Fatal(err)
+		}
+		img := reg.push(t, "acme/p:1")
+		res, err := Update(ctx, UpdateOptions{Options: opts(dir, r)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Changes) != 1 || res.Changes[0].NewDigest != img || !strings.Contains(res.Changes[0].Note, "single-platform") {
+			t.Errorf("changes = %+v, want one to %s with a note that the tag is no longer an index", res.Changes, img)
+		}
+	})
+
+	t.Run("no image for the platform", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		old := reg.pushPlatformImage(t, "acme/p:1", "linux/s390x")
+		reg.pushIndex(t, "acme/p:1") // linux/amd64 and linux/arm64
+		dir := writeTree(t, map[string]string{
+			"a.yaml":      pod(reg.host + "/acme/p:1@" + old),
+			"images.lock": lockWith(reg.host+"/acme/p:1", old),
+		})
+		before := snapshot(t, dir)
+		_, err := Update(ctx, UpdateOptions{Options: opts(dir, reg.resolver(t, nil))})
+		if err == nil || !strings.Contains(err.Error(), "no linux/s390x image") {
+			t.Errorf("update = %v, want an error naming linux/s390x", err)
+		}
+		if after := snapshot(t, dir); len(after) != len(before) {
+			t.Errorf("files written after the error")
+		}
+	})
+
+	t.Run("verify: moved only when the image left the index", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		oldImg := platformImage(t, "linux/amd64")
+		old := digestOf(t, oldImg)
+		reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": oldImg})
+		dir := writeTree(t, map[string]string{
+			"a.yaml":      pod(reg.host + "/acme/p:1@" + old),
+			"images.lock": lockWith(reg.host+"/acme/p:1", old),
+		})
+		r := reg.resolver(t, nil)
+		if _, err := Verify(ctx, opts(dir, r)); err != nil {
+			t.Errorf("verify with the image still in the index: %v", err)
+		}
+		reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": platformImage(t, "linux/amd64")})
+		vr, err := Verify(ctx, opts(dir, r))
+		if err == nil || len(vr.Problems) != 1 || vr.Problems[0].Kind != ProblemMoved {
+			t.Errorf("verify after the image left the index: %v, %+v; want one moved", err, vr)
+		}
+	})
+}

@@ -1,0 +1,137 @@
+package resolve
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// The handshake with a registry is split the way its costs fall: the
+// /v2/ ping, which says how to authenticate and over which scheme, is the
+// same for every repository of a registry and is sent once per registry;
+// the token, which is scoped to a repository, is fetched once per
+// repository, and only from a registry that asked for bearer tokens.
+
+// ping is what one registry's GET /v2/ said.
+type ping struct {
+	challenge *transport.Challenge
+	scheme    string // "https", or "http" when only plain HTTP answered
+}
+
+// session is an authenticated round tripper for one repository.
+type session struct {
+	rt     http.RoundTripper
+	scheme string
+}
+
+// once runs a function once per key while later callers for that key wait
+// for its result. A failure is not kept, so a later call tries again.
+type once[T any] struct {
+	mu sync.Mutex
+	m  map[string]*call[T]
+}
+
+type call[T any] struct {
+	done chan struct{}
+	val  T
+	err  error
+}
+
+func (o *once[T]) do(ctx context.Context, key string, fn func() (T, error)) (T, error) {
+	o.mu.Lock()
+	if o.m == nil {
+		o.m = map[string]*call[T]{}
+	}
+	c, ok := o.m[key]
+	if ok {
+		o.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.val, c.err
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+	}
+	c = &call[T]{done: make(chan struct{})}
+	o.m[key] = c
+	o.mu.Unlock()
+
+	c.val, c.err = fn()
+	if c.err != nil {
+		o.mu.Lock()
+		delete(o.m, key)
+		o.mu.Unlock()
+	}
+	close(c.done)
+	return c.val, c.err
+}
+
+// ping pings reg once per Resolver.
+func (r *Resolver) ping(ctx context.Context, reg name.Registry) (ping, error) {
+	return r.pings.do(ctx, reg.RegistryStr(), func() (ping, error) {
+		ch, err := transport.Ping(ctx, reg, r.rt)
+		if err != nil {
+			return ping{}, err
+		}
+		p := ping{challenge: ch, scheme: "https"}
+		if ch.Insecure {
+			p.scheme = "http"
+		}
+		return p, nil
+	})
+}
+
+// session returns the round tripper for repo, built once per repository
+// from its registry's ping: with a bearer token fetched for the
+// repository's pull scope, or with the credentials sent as they are.
+func (r *Resolver) session(ctx context.Context, repo name.Repository) (session, error) {
+	return r.sessions.do(ctx, repo.String(), func() (session, error) {
+		p, err := r.ping(ctx, repo.Registry)
+		if err != nil {
+			return session{}, err
+		}
+		auth, err := r.keychain.Resolve(repo)
+		if err != nil {
+			return session{}, fmt.Errorf("looking up credentials for %s: %w", repo.RegistryStr(), err)
+		}
+		tok := &transport.Token{}
+		if strings.EqualFold(p.challenge.Scheme, "bearer") {
+			if tok, err = r.token(ctx, repo, auth, p.challenge); err != nil {
+				return session{}, err
+			}
+		}
+		rt, err := transport.FromToken(repo.Registry, auth, r.rt, p.challenge, tok)
+		if err != nil {
+			return session{}, err
+		}
+		return session{rt: rt, scheme: p.scheme}, nil
+	})
+}
+
+// token fetches a bearer token for repo's pull scope: one request to the
+// realm the registry named, or none when the credentials are a registry
+// token already.
+func (r *Resolver) token(ctx context.Context, repo name.Repository, auth authn.Authenticator, ch *transport.Challenge) (*transport.Token, error) {
+	cfg, err := authn.Authorization(ctx, auth)
+	if err != nil {
+		return nil, fmt.Errorf("reading credentials for %s: %w", repo.RegistryStr(), err)
+	}
+	if cfg.RegistryToken != "" {
+		return &transport.Token{Token: cfg.RegistryToken}, nil
+	}
+	tok, err := transport.Exchange(ctx, repo.Registry, auth, r.rt, []string{repo.Scope(transport.PullScope)}, ch)
+	if err != nil {
+		return nil, err
+	}
+	if tok.Token == "" {
+		tok.Token = tok.AccessToken // some token servers send only access_token
+	}
+	return tok, nil
+}
