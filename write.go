@@ -10,10 +10,13 @@ import (
 	"strings"
 )
 
-// writeAll writes every file atomically, sources first and the lock last,
-// so that a run cut short is repaired by running pin update again. Before
-// anything is written, each target is checked: it must be a regular file
-// inside the tree that still holds the bytes pin read.
+// writeAll writes every file atomically, in the order given: the sources
+// (in path order), then the lock last. A run killed part-way leaves each
+// file wholly old or wholly new, and the lock old while any source is: the
+// lock never claims a run that did not finish, verify fails on the mixed
+// tree, and running pin update again repairs it (TestCrashSafety in
+// cmd/pin). Before anything is written, each target is checked: it must be
+// a regular file inside the tree that still holds the bytes pin read.
 func writeAll(root string, files []FileDiff) error {
 	targets := make([]string, len(files))
 	for i, f := range files {
