@@ -44,7 +44,8 @@ func target(root string, f FileDiff) (string, error) {
 		return "", &FileError{File: f.Path, Err: err}
 	}
 	if real != filepath.Clean(f.Path) && !within(root, real) {
-		return "", &FileError{File: f.Path, Err: fmt.Errorf("refusing to write through a symlink to %s, outside the tree", real)}
+		return "", &FileError{File: f.Path, Err: fmt.Errorf("refusing to write through a symlink to %s, outside the tree", real),
+			hint: "run pin update in the tree that file lies in"}
 	}
 	now, err := os.ReadFile(real)
 	if err != nil {
