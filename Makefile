@@ -8,7 +8,7 @@ STATICCHECK_VERSION := v0.8.2
 # The integration tests start this registry binary (internal/testregistry).
 export PIN_REGISTRY_BIN := $(CURDIR)/bin/registry
 
-.PHONY: all build test vet lint demo bench self-check clean FORCE
+.PHONY: all build test vet lint demo bench self-check fuzz clean FORCE
 all: build
 
 build: bin/pin
@@ -38,6 +38,19 @@ lint: bin/staticcheck
 # the sources (.pin.yaml keeps the test fixtures out of it).
 self-check: bin/pin
 	bin/pin verify --offline
+
+# Each fuzzer runs for FUZZTIME in turn (go test -fuzz takes one at a
+# time); a finding stops the run and is saved under the package's
+# testdata/fuzz, to become a regression test once fixed.
+FUZZTIME ?= 2m
+FUZZERS := ./rewrite:FuzzFindKubernetes ./rewrite:FuzzFindDockerfile ./rewrite:FuzzApply
+
+fuzz:
+	@for f in $(FUZZERS); do \
+		pkg=$${f%%:*}; name=$${f##*:}; \
+		echo "fuzz: $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test $$pkg -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) || exit 1; \
+	done
 
 demo: bin/pin bin/registry
 	$(GO) run ./internal/cmd/pindemo -pin bin/pin -registry bin/registry

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -78,6 +79,27 @@ func projectFiles(name string) []string {
 	return []string{name}
 }
 
+// varRE matches a variable a Compose file reads: $NAME or ${NAME, after
+// any $$ escapes.
+var varRE = regexp.MustCompile(`\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// unsetVariables reports whether files read a variable that has no value
+// (or an empty one) in env.
+func unsetVariables(files []string, env map[string]string) bool {
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, m := range varRE.FindAllSubmatch(data, -1) {
+			if len(m[1]) > 0 && env[string(m[1])] == "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func isFile(p string) bool {
 	info, err := os.Stat(p)
 	return err == nil && info.Mode().IsRegular()
@@ -89,7 +111,9 @@ type composeProject struct {
 	env   map[string]string
 	built map[string]string // service → why it builds
 	warn  string            // why it was loaded without interpolation
-	err   error
+	err   error             // why Compose refuses it
+	// readErr is a file of the project that pin cannot read at all.
+	readErr error
 }
 
 var quietCompose sync.Once
@@ -101,6 +125,18 @@ func (s *scanner) loadProject(ctx context.Context, files []string) *composeProje
 	quietCompose.Do(func() { logrus.SetOutput(io.Discard) })
 
 	p := &composeProject{files: files}
+	for _, f := range files {
+		// What pin will not read (too large, binary, not UTF-8) is not
+		// handed to compose-go either; the error is the reader's.
+		data, err := readFile(f)
+		if err == nil {
+			err = checkText(f, data)
+		}
+		if err != nil {
+			p.readErr = err
+			return p
+		}
+	}
 	abs := make([]string, len(files))
 	for i, f := range files {
 		a, err := filepath.Abs(f)
@@ -145,6 +181,9 @@ func (s *scanner) loadProject(ctx context.Context, files []string) *composeProje
 	// .env that a deployment has. The file is sound; a reference that needs
 	// the value is reported by the finder, and the rest are checked.
 	raw, rerr := options(false)
+	if rerr == nil && !unsetVariables(files, p.env) {
+		rerr = err // every variable it reads has a value: the file is at fault
+	}
 	if rerr == nil {
 		var model map[string]any
 		if model, rerr = raw.LoadModel(ctx); rerr == nil {
@@ -224,6 +263,10 @@ func (s *scanner) composeEnvs(ctx context.Context, names, roots []string) (map[s
 		if p.warn != "" {
 			notices = append(notices, Notice{File: p.files[len(p.files)-1], Reason: p.warn})
 		}
+		if p.readErr != nil {
+			errs = append(errs, p.readErr)
+			continue
+		}
 		if p.err != nil {
 			errs = append(errs, &FileError{File: p.files[len(p.files)-1], Err: p.err,
 				hint: fmt.Sprintf("docker compose %s config shows the same; fix the file or exclude it in .pin.yaml", composeFlags(p.files))})
@@ -253,7 +296,7 @@ func (s *scanner) composeEnvs(ctx context.Context, names, roots []string) (map[s
 	for len(queue) > 0 {
 		f := queue[0]
 		queue = queue[1:]
-		data, err := os.ReadFile(f)
+		data, err := readFile(f)
 		if err != nil {
 			continue // read, and reported, with the other files
 		}

@@ -2,7 +2,8 @@ package pin
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -104,12 +105,12 @@ func (o *Options) load(ctx context.Context, keepData bool) (*scanner, *lockState
 
 // readLock reads the lock; a missing lock is an empty one.
 func readLock(path string) (*lockState, error) {
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
+	data, err := readFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return &lockState{path: path, missing: true, lock: emptyLock()}, nil
 	}
 	if err != nil {
-		return nil, &FileError{File: path, Err: fmt.Errorf("reading the lock: %w", err)}
+		return nil, err
 	}
 	l, err := parseLock(path, data)
 	if err != nil {

@@ -115,11 +115,12 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 			names = append(names, filepath.Clean(p))
 			continue
 		}
-		found, err := s.walk(p)
+		found, skipped, err := s.walk(p)
 		if err != nil {
 			return nil, err
 		}
 		names = append(names, found...)
+		res.notices = append(res.notices, skipped...)
 	}
 	envs, extra, linkNotices, err := s.composeEnvs(ctx, names, res.roots)
 	if err != nil {
@@ -198,9 +199,12 @@ func (s *scanner) read(name string) (*File, []Notice, error) {
 	if !known {
 		kind = rewrite.Dockerfile // named explicitly with another name: read as a Dockerfile
 	}
-	data, err := os.ReadFile(name)
+	data, err := readFile(name)
 	if err != nil {
-		return nil, nil, &FileError{File: name, Err: pathErr(err)}
+		return nil, nil, err
+	}
+	if err := checkText(name, data); err != nil {
+		return nil, nil, err
 	}
 	find := func(b []byte) (rewrite.Found, error) { return rewrite.Find(kind, b) }
 	if kind == rewrite.Compose {
@@ -250,9 +254,12 @@ func (s *scanner) source(name string) (string, error) {
 }
 
 // walk lists the files below dir that pin reads, honouring .gitignore
-// files, the directories pin never enters, and the config's globs.
-func (s *scanner) walk(dir string) ([]string, error) {
+// files, the directories pin never enters, and the config's globs. A
+// symlink is not followed: its target is walked where it lies if that is
+// in the tree, and one that leads out of it is reported as skipped.
+func (s *scanner) walk(dir string) ([]string, []Notice, error) {
 	var names []string
+	var skipped []Notice
 	var patterns []gitignore.Pattern
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -277,9 +284,6 @@ func (s *scanner) walk(dir string) ([]string, error) {
 			patterns = append(patterns, ps...)
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 || !d.Type().IsRegular() {
-			return nil // a symlink's target is walked where it lies, if in the tree
-		}
 		if _, ok := s.kindOf(path); !ok {
 			return nil
 		}
@@ -295,10 +299,19 @@ func (s *scanner) walk(dir string) ([]string, error) {
 				return nil
 			}
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if real, err := filepath.EvalSymlinks(path); err == nil && !within(dir, real) {
+				skipped = append(skipped, Notice{File: path, Reason: "a symlink to " + real + ", outside the tree: not read"})
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
 		names = append(names, filepath.Clean(path))
 		return nil
 	})
-	return names, err
+	return names, skipped, err
 }
 
 func (s *scanner) relCwd(path string) string {

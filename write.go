@@ -12,10 +12,14 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// writeAll writes every file atomically, sources first and the last lastN
-// (the lock) after them, so that a run cut short is repaired by running
-// pin update again. Before anything is written, each target is checked: it
-// must be a regular file inside the tree that still holds the bytes pin read.
+// writeAll writes every file atomically: the sources first (concurrently,
+// each by temp file and rename), then the last lastN (the lock) after every
+// source is in place. A run killed part-way leaves each file wholly old or
+// wholly new, and the lock old while any source is: the lock never claims a
+// run that did not finish, verify fails on the mixed tree, and running pin
+// update again repairs it (TestCrashSafety in cmd/pin). Before anything is
+// written, each target is checked: it must be a regular file inside the
+// tree that still holds the bytes pin read.
 func writeAll(root string, files []FileDiff, lastN int) error {
 	targets := make([]string, len(files))
 	for i, f := range files {
@@ -63,7 +67,8 @@ func target(root string, f FileDiff) (string, error) {
 		return "", &FileError{File: f.Path, Err: err}
 	}
 	if real != filepath.Clean(f.Path) && !within(root, real) {
-		return "", &FileError{File: f.Path, Err: fmt.Errorf("refusing to write through a symlink to %s, outside the tree", real)}
+		return "", &FileError{File: f.Path, Err: fmt.Errorf("refusing to write through a symlink to %s, outside the tree", real),
+			hint: "run pin update in the tree that file lies in"}
 	}
 	now, err := os.ReadFile(real)
 	if err != nil {

@@ -134,9 +134,13 @@ func (e *Error) Hint() string {
 		reg = "REGISTRY"
 	}
 	var cert *tls.CertificateVerificationError
+	var plain *PlainHTTPError
 	switch {
 	case errors.As(e.Err, &cert):
 		return fmt.Sprintf("the certificate of %s could not be verified; if you trust that registry, use --insecure-registry %s", host, host)
+	case errors.As(e.Err, &plain) || strings.Contains(e.Error(), "server gave HTTP response to HTTPS client"):
+		// net/http has no type for the second: its message is all there is.
+		return fmt.Sprintf("%s answers in plain HTTP only; if you trust the network to it, use --insecure-registry %s", host, host)
 	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
 		return fmt.Sprintf("check the credentials for %s in your Docker config (docker login %s), and the spelling of the image", host, host)
 	case e.Status == http.StatusNotFound:

@@ -113,9 +113,7 @@ func New(opts Options) (*Resolver, error) {
 	if ua == "" {
 		ua = "pin"
 	}
-	route := roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		return r.baseFor(req.URL.Host).RoundTrip(req)
-	})
+	route := roundTripFunc(r.base)
 	r.retry = newRetryTransport(&countingTransport{inner: route, c: &r.stats})
 	r.rt = transport.NewUserAgent(r.retry, ua)
 	return r, nil

@@ -46,6 +46,40 @@ func newBases(base http.RoundTripper, jobs int, insecure bool) bases {
 	return b
 }
 
+// base sends req through the base round tripper for its host. Plain HTTP
+// goes only to loopback hosts and those named in Insecure, whatever
+// go-containerregistry would allow: it falls back to plain HTTP for
+// private (RFC 1918) addresses too, and a token realm or a redirect may
+// name an http:// URL.
+func (r *Resolver) base(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" && !loopback(req.URL.Host) && !r.insecure.has(req.URL.Host) {
+		return nil, &PlainHTTPError{Host: req.URL.Host}
+	}
+	return r.baseFor(req.URL.Host).RoundTrip(req)
+}
+
+// PlainHTTPError is a request pin refused to send without TLS.
+type PlainHTTPError struct{ Host string }
+
+func (e *PlainHTTPError) Error() string {
+	return fmt.Sprintf("refusing plain HTTP to %s, which is not a loopback host nor named in --insecure-registry", e.Host)
+}
+
+// loopback reports whether host (host or host:port) is localhost, a
+// *.localhost name or a loopback address.
+func loopback(host string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.ToLower(strings.Trim(h, "[]"))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
 // baseFor returns the base round tripper for requests to host (host or host:port).
 func (r *Resolver) baseFor(host string) http.RoundTripper {
 	if r.bases.insecure != nil && r.insecure.has(host) {

@@ -194,7 +194,9 @@ func (d *dfFinder) reference(w word, sc argScope, ignored bool) error {
 		}
 		img, err := imageref.Parse(w.text)
 		if err != nil {
-			return notice(notReference(w.text))
+			// Written out in full, with nothing to evaluate: the build
+			// would fail on it too.
+			return &Error{Line: line, Msg: fmt.Sprintf("%s %q at line %d is not a valid image reference (%v); fix it, or put # pin:ignore on the line above", w.what, w.text, line, err)}
 		}
 		return d.add(w, img, "", w.where)
 	}

@@ -37,6 +37,9 @@ func FindKubernetes(data []byte) (Found, error) {
 		if len(doc.Content) == 0 {
 			continue
 		}
+		if err := checkAliases(doc); err != nil {
+			return f, err
+		}
 		root := doc.Content[0]
 		if root.Kind != yaml.MappingNode || lookup(root, "apiVersion") == nil || lookup(root, "kind") == nil {
 			continue
