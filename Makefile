@@ -43,7 +43,7 @@ self-check: bin/pin
 # time); a finding stops the run and is saved under the package's
 # testdata/fuzz, to become a regression test once fixed.
 FUZZTIME ?= 2m
-FUZZERS := ./rewrite:FuzzFindKubernetes ./rewrite:FuzzFindDockerfile ./rewrite:FuzzApply
+FUZZERS := ./rewrite:FuzzFindKubernetes ./rewrite:FuzzFindDockerfile ./rewrite:FuzzCompose ./rewrite:FuzzApply
 
 fuzz:
 	@for f in $(FUZZERS); do \
