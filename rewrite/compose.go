@@ -50,6 +50,9 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 		if len(doc.Content) == 0 {
 			continue
 		}
+		if err := checkAliases(doc); err != nil {
+			return f, err
+		}
 		services := lookup(deref(doc.Content[0]), "services")
 		if services == nil {
 			continue

@@ -45,6 +45,8 @@ func TestBadInput(t *testing.T) {
 			want: []string{"a binary file", "deploy/binary.yaml:3", "hint:"}},
 		{name: "Compose file that Compose rejects", file: "compose.yaml", data: bad("compose-rejected.yaml"),
 			want: []string{"docker compose would refuse it", "invalid containerPort", "compose.yaml", "hint: docker compose -f compose.yaml config"}},
+		{name: "alias bomb in a Compose file", file: "compose.yaml", data: bad("compose-alias-bomb.yaml"),
+			want: []string{"excessive aliasing", "compose.yaml"}},
 		{name: "binary file named as a Compose file", file: "deploy/compose.yaml", data: bad("compose-binary.yaml"),
 			want: []string{"a binary file", "deploy/compose.yaml:4", "hint:"}},
 		{name: "binary file named as a Dockerfile", file: "build/binary.Dockerfile", data: bad("binary.Dockerfile"),
