@@ -310,7 +310,7 @@ func (s *scanner) composeEnvs(ctx context.Context, names, roots []string) (map[s
 				continue
 			}
 			abs, _ := filepath.Abs(target)
-			if !s.underRoots(roots, abs) || !isFile(target) {
+			if !insideAny(roots, abs) || !isFile(target) {
 				notices = append(notices, Notice{File: f, Text: l, Reason: "read by include: or extends:, outside the paths pin was given: its images are not checked here"})
 				envs[target] = rewrite.ComposeEnv{}
 				continue
@@ -323,13 +323,9 @@ func (s *scanner) composeEnvs(ctx context.Context, names, roots []string) (map[s
 	return envs, extra, notices, nil
 }
 
-func (s *scanner) underRoots(roots []string, abs string) bool {
-	for _, r := range roots {
-		if abs == r || strings.HasPrefix(abs, r+string(filepath.Separator)) {
-			return true
-		}
-	}
-	return false
+// insideAny reports whether the absolute path abs lies under one of roots.
+func insideAny(roots []string, abs string) bool {
+	return slices.ContainsFunc(roots, func(r string) bool { return inside(r, abs) })
 }
 
 func composeFlags(files []string) string {

@@ -351,7 +351,7 @@ func readGitignore(path string, domain []string) ([]gitignore.Pattern, error) {
 // inScope reports whether a lock source (relative to the lock's directory)
 // lies under one of the walked roots, so that this run would have seen it.
 func (s *scanner) inScope(roots []string, source string) bool {
-	return s.underRoots(roots, filepath.Join(s.lockDir, filepath.FromSlash(source)))
+	return insideAny(roots, filepath.Join(s.lockDir, filepath.FromSlash(source)))
 }
 
 // pathErr drops the operation and path from an *fs.PathError, which

@@ -80,6 +80,11 @@ func target(root string, f FileDiff) (string, error) {
 	return real, nil
 }
 
+// inside reports whether the absolute path abs is root or lies below it.
+func inside(root, abs string) bool {
+	return abs == root || strings.HasPrefix(abs, root+string(filepath.Separator))
+}
+
 // within reports whether path lies inside the directory root, both taken
 // with symlinks resolved.
 func within(root, path string) bool {
@@ -90,7 +95,7 @@ func within(root, path string) bool {
 	if err != nil {
 		return false
 	}
-	return abs == root || strings.HasPrefix(abs, root+string(filepath.Separator))
+	return inside(root, abs)
 }
 
 // writeAtomic replaces path with data through a temporary file in the same
