@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -105,9 +104,11 @@ func isFile(p string) bool {
 	return err == nil && info.Mode().IsRegular()
 }
 
-// composeProject is what loading one project gave.
+// composeProject is one project: its files and variables, then what
+// loading it gave.
 type composeProject struct {
 	files []string
+	opts  *cli.ProjectOptions
 	env   map[string]string
 	built map[string]string // service → why it builds
 	warn  string            // why it was loaded without interpolation
@@ -118,13 +119,24 @@ type composeProject struct {
 
 var quietCompose sync.Once
 
-// loadProject loads files as one Compose project, with every profile.
-func (s *scanner) loadProject(ctx context.Context, files []string) *composeProject {
-	// compose-go warns through logrus (an unset variable, an obsolete
-	// version: key); pin reports what matters itself, on its own stderr.
-	quietCompose.Do(func() { logrus.SetOutput(io.Discard) })
+// composeOptions are the options docker compose loads abs with, every
+// profile included.
+func composeOptions(abs []string, interpolate bool) (*cli.ProjectOptions, error) {
+	return cli.NewProjectOptions(abs,
+		cli.WithWorkingDirectory(filepath.Dir(abs[0])),
+		cli.WithOsEnv, cli.WithEnvFiles(), cli.WithDotEnv,
+		cli.WithProfiles([]string{"*"}),
+		cli.WithInterpolation(interpolate),
+		cli.WithoutEnvironmentResolution, cli.WithoutLabelsResolution,
+		cli.WithName("pin"))
+}
 
-	p := &composeProject{files: files}
+// prepareProject does the cheap part of loading files as one project:
+// it checks that pin can read them and reads their variables (the
+// environment, then .env), which is all that following include: and
+// extends: needs.
+func (s *scanner) prepareProject(files []string) *composeProject {
+	p := &composeProject{files: files, built: map[string]string{}}
 	for _, f := range files {
 		// What pin will not read (too large, binary, not UTF-8) is not
 		// handed to compose-go either; the error is the reader's.
@@ -146,41 +158,45 @@ func (s *scanner) loadProject(ctx context.Context, files []string) *composeProje
 		}
 		abs[i] = a
 	}
-	options := func(interpolate bool) (*cli.ProjectOptions, error) {
-		return cli.NewProjectOptions(abs,
-			cli.WithWorkingDirectory(filepath.Dir(abs[0])),
-			cli.WithOsEnv, cli.WithEnvFiles(), cli.WithDotEnv,
-			cli.WithProfiles([]string{"*"}),
-			cli.WithInterpolation(interpolate),
-			cli.WithoutEnvironmentResolution, cli.WithoutLabelsResolution,
-			cli.WithName("pin"))
-	}
-	opts, err := options(true)
+	opts, err := composeOptions(abs, true)
 	if err != nil {
 		p.err = fmt.Errorf("docker compose would refuse it: %s", s.relErr(err))
 		return p
 	}
-	p.env = opts.Environment
-	p.built = map[string]string{}
+	p.opts, p.env = opts, opts.Environment
+	return p
+}
+
+// loadProject loads a prepared project with compose-go, which checks it as
+// docker compose does and tells which services build their image.
+func (s *scanner) loadProject(ctx context.Context, p *composeProject) {
+	if p.readErr != nil || p.err != nil {
+		return
+	}
+	// compose-go warns through logrus (an unset variable, an obsolete
+	// version: key); pin reports what matters itself, on its own stderr.
+	quietCompose.Do(func() { logrus.SetOutput(io.Discard) })
+
+	files := p.files
 	why := "in " + s.names(files)
 	if len(files) > 1 {
 		why += "; if " + filepath.Base(files[len(files)-1]) + " stands alone, name it under compose: in .pin.yaml"
 	}
-	proj, err := opts.LoadProject(ctx)
+	proj, err := p.opts.LoadProject(ctx)
 	if err == nil {
 		for name, svc := range proj.Services {
 			if svc.Build != nil {
 				p.built[name] = why
 			}
 		}
-		return p
+		return
 	}
 	// See whether it loads with its variables as written: if so, what
 	// failed was a value missing here (${VAR:?message}, or
 	// "${HOST_DIR}:/data" with no HOST_DIR), as in a checkout without the
 	// .env that a deployment has. The file is sound; a reference that needs
 	// the value is reported by the finder, and the rest are checked.
-	raw, rerr := options(false)
+	raw, rerr := composeOptions(p.opts.ConfigPaths, false)
 	if rerr == nil && !unsetVariables(files, p.env) {
 		rerr = err // every variable it reads has a value: the file is at fault
 	}
@@ -194,11 +210,10 @@ func (s *scanner) loadProject(ctx context.Context, files []string) *composeProje
 				}
 			}
 			p.warn = fmt.Sprintf("Compose cannot load it with the variables set here (%s); its images were read as written", s.relErr(err))
-			return p
+			return
 		}
 	}
 	p.err = fmt.Errorf("docker compose would refuse it: %s", s.relErr(err))
-	return p
 }
 
 // names joins files as the user would name them.
@@ -215,11 +230,35 @@ func (s *scanner) relErr(err error) string {
 	return strings.ReplaceAll(err.Error(), s.cwd+string(filepath.Separator), "")
 }
 
-// composeEnvs loads the projects of the Compose files among names and
-// returns the environment of every Compose file to read: those in names
-// and, through include: and extends:, the files they read services from
-// (when those lie under roots). The second result lists the latter.
-func (s *scanner) composeEnvs(ctx context.Context, names, roots []string) (map[string]rewrite.ComposeEnv, []string, []Notice, error) {
+// composeSet is the Compose files of a scan, whose projects load in the
+// background while the other files are read.
+type composeSet struct {
+	// envs is the environment of every Compose file to read: those the
+	// walk found and, through include: and extends:, the files they read
+	// services from (when those lie under the roots). Each Built map is
+	// filled when the loads are done.
+	envs map[string]rewrite.ComposeEnv
+	// extra lists the files reached through include: and extends:.
+	extra   []string
+	notices []Notice
+	done    chan struct{}
+	err     error // set before done is closed
+}
+
+// wait waits for the projects to load and says whether Compose refuses one.
+func (c *composeSet) wait() error {
+	if c == nil {
+		return nil
+	}
+	<-c.done
+	return c.err
+}
+
+// startCompose finds the projects of the Compose files among names, reads
+// their variables, follows their include: and extends: links, and starts
+// loading them with compose-go. A project's files are read only after
+// wait: compose-go tells which of their services build their image.
+func (s *scanner) startCompose(ctx context.Context, names, roots []string) *composeSet {
 	var composeNames []string
 	for _, n := range names {
 		if k, _ := s.kindOf(n); k == rewrite.Compose {
@@ -227,10 +266,10 @@ func (s *scanner) composeEnvs(ctx context.Context, names, roots []string) (map[s
 		}
 	}
 	if len(composeNames) == 0 {
-		return nil, nil, nil, nil
+		return nil
 	}
 	projects := map[string]*composeProject{}
-	var order []string
+	var order []*composeProject
 	for _, n := range composeNames {
 		files := projectFiles(n)
 		if s.configCompose(n) {
@@ -238,60 +277,69 @@ func (s *scanner) composeEnvs(ctx context.Context, names, roots []string) (map[s
 		}
 		key := strings.Join(files, "\x00")
 		if _, ok := projects[key]; !ok {
-			projects[key] = &composeProject{files: files}
-			order = append(order, key)
+			p := s.prepareProject(files)
+			projects[key] = p
+			order = append(order, p)
 		}
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for _, key := range order {
-		p := projects[key]
-		g.Go(func() error {
-			*p = *s.loadProject(gctx, p.files)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, nil, nil, err
-	}
-
-	envs := map[string]rewrite.ComposeEnv{}
-	var errs []error
-	var notices []Notice
-	for _, key := range order {
-		p := projects[key]
-		if p.warn != "" {
-			notices = append(notices, Notice{File: p.files[len(p.files)-1], Reason: p.warn})
-		}
-		if p.readErr != nil {
-			errs = append(errs, p.readErr)
-			continue
-		}
-		if p.err != nil {
-			errs = append(errs, &FileError{File: p.files[len(p.files)-1], Err: p.err,
-				hint: fmt.Sprintf("docker compose %s config shows the same; fix the file or exclude it in .pin.yaml", composeFlags(p.files))})
-			continue
-		}
+	c := &composeSet{envs: map[string]rewrite.ComposeEnv{}, done: make(chan struct{})}
+	for _, p := range order {
 		for _, f := range p.files {
-			e, ok := envs[f]
-			if !ok {
-				e = rewrite.ComposeEnv{Lookup: mapLookup(p.env), Built: map[string]string{}}
+			if _, ok := c.envs[f]; !ok {
+				c.envs[f] = rewrite.ComposeEnv{Lookup: mapLookup(p.env), Built: map[string]string{}}
 			}
-			for svc, why := range p.built {
-				if _, ok := e.Built[svc]; !ok {
-					e.Built[svc] = why
+		}
+	}
+	c.follow(composeNames, roots)
+
+	go func() {
+		defer close(c.done)
+		var g errgroup.Group
+		for _, p := range order {
+			s.cpu <- struct{}{}
+			g.Go(func() error {
+				defer func() { <-s.cpu }()
+				s.loadProject(ctx, p)
+				return nil
+			})
+		}
+		g.Wait()
+		var errs []error
+		var warns []Notice
+		for _, p := range order {
+			if p.warn != "" {
+				warns = append(warns, Notice{File: p.files[len(p.files)-1], Reason: p.warn})
+			}
+			if p.readErr != nil {
+				errs = append(errs, p.readErr)
+				continue
+			}
+			if p.err != nil {
+				errs = append(errs, &FileError{File: p.files[len(p.files)-1], Err: p.err,
+					hint: fmt.Sprintf("docker compose %s config shows the same; fix the file or exclude it in .pin.yaml", composeFlags(p.files))})
+				continue
+			}
+			// A file in several projects takes the first project's word
+			// for a service.
+			for _, f := range p.files {
+				built := c.envs[f].Built
+				for svc, why := range p.built {
+					if _, ok := built[svc]; !ok {
+						built[svc] = why
+					}
 				}
 			}
-			envs[f] = e
 		}
-	}
-	if len(errs) > 0 {
-		return nil, nil, nil, errors.Join(errs...)
-	}
+		c.notices = append(warns, c.notices...)
+		c.err = errors.Join(errs...)
+	}()
+	return c
+}
 
-	// Follow include: and extends: to the files where the text lies.
-	var extra []string
-	queue := slices.Clone(composeNames)
+// follow follows include: and extends: from files to the files where the
+// text lies, which share the environment of the file that names them.
+func (c *composeSet) follow(files, roots []string) {
+	queue := slices.Clone(files)
 	sort.Strings(queue)
 	for len(queue) > 0 {
 		f := queue[0]
@@ -300,27 +348,26 @@ func (s *scanner) composeEnvs(ctx context.Context, names, roots []string) (map[s
 		if err != nil {
 			continue // read, and reported, with the other files
 		}
-		links, err := rewrite.ComposeLinks(data, envs[f].Lookup)
+		links, err := rewrite.ComposeLinks(data, c.envs[f].Lookup)
 		if err != nil {
 			continue // the finder reports it with its line
 		}
 		for _, l := range links {
 			target := filepath.Clean(filepath.Join(filepath.Dir(f), l))
-			if _, ok := envs[target]; ok {
+			if _, ok := c.envs[target]; ok {
 				continue
 			}
 			abs, _ := filepath.Abs(target)
 			if !insideAny(roots, abs) || !isFile(target) {
-				notices = append(notices, Notice{File: f, Text: l, Reason: "read by include: or extends:, outside the paths pin was given: its images are not checked here"})
-				envs[target] = rewrite.ComposeEnv{}
+				c.notices = append(c.notices, Notice{File: f, Text: l, Reason: "read by include: or extends:, outside the paths pin was given: its images are not checked here"})
+				c.envs[target] = rewrite.ComposeEnv{}
 				continue
 			}
-			envs[target] = envs[f]
-			extra = append(extra, target)
+			c.envs[target] = c.envs[f]
+			c.extra = append(c.extra, target)
 			queue = append(queue, target)
 		}
 	}
-	return envs, extra, notices, nil
 }
 
 // insideAny reports whether the absolute path abs lies under one of roots.

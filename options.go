@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/pin-tool/pin/imageref"
 	"github.com/pin-tool/pin/resolve"
@@ -34,6 +35,9 @@ type Options struct {
 	Resolver Resolver
 	// Jobs bounds concurrent registry requests; 0 means 8.
 	Jobs int
+	// Parsers bounds the files parsed, and Compose projects loaded, at
+	// once; 0 means GOMAXPROCS.
+	Parsers int
 	// Progress, when set, is called as each distinct reference has been
 	// asked of the registry: done of total. Calls do not overlap.
 	Progress func(done, total int)
@@ -44,6 +48,13 @@ func (o *Options) jobs() int {
 		return o.Jobs
 	}
 	return 8
+}
+
+func (o *Options) parsers() int {
+	if o.Parsers > 0 {
+		return o.Parsers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 func (o *Options) lockPath() string {
@@ -62,7 +73,7 @@ func (o *Options) scanner() (*scanner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &scanner{cwd: cwd, lockDir: filepath.Dir(lockAbs), cfg: o.Config}, nil
+	return &scanner{cwd: cwd, lockDir: filepath.Dir(lockAbs), cfg: o.Config, parsers: o.parsers()}, nil
 }
 
 // load does what update and verify both start with: read the lock, then

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -85,6 +84,10 @@ type scanner struct {
 	// found, when set, is called with each reference the config does not
 	// ignore as soon as its file is read, from the reading goroutine.
 	found func(imageref.Ref)
+	// parsers bounds the goroutines parsing at once, reads and Compose
+	// loads together, through cpu.
+	parsers int
+	cpu     chan struct{}
 }
 
 // ignores reports whether the config leaves r alone.
@@ -122,15 +125,16 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 		names = append(names, found...)
 		res.notices = append(res.notices, skipped...)
 	}
-	envs, extra, linkNotices, err := s.composeEnvs(ctx, names, res.roots)
-	if err != nil {
-		return nil, err
-	}
-	s.compose = envs
-	res.notices = append(res.notices, linkNotices...)
-	for _, e := range extra {
-		if s.cfg == nil || !matchPath(s.cfg.Exclude, filepath.ToSlash(s.relCwd(e))) {
-			names = append(names, e)
+	// Compose projects load in the background; the other files are read
+	// meanwhile, and a Compose file once its project has loaded.
+	s.cpu = make(chan struct{}, s.parsers)
+	cs := s.startCompose(ctx, names, res.roots)
+	if cs != nil {
+		s.compose = cs.envs
+		for _, e := range cs.extra {
+			if s.cfg == nil || !matchPath(s.cfg.Exclude, filepath.ToSlash(s.relCwd(e))) {
+				names = append(names, e)
+			}
 		}
 	}
 	slices.Sort(names)
@@ -138,16 +142,18 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 
 	files := make([]*File, len(names))
 	notices := make([][]Notice, len(names))
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.parsers)
 	var mu sync.Mutex
 	var errs []error
-	for i, name := range names {
+	read := func(i int) {
 		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
+			s.cpu <- struct{}{}
+			defer func() { <-s.cpu }()
+			if err := gctx.Err(); err != nil {
 				return err
 			}
-			f, ns, err := s.read(name)
+			f, ns, err := s.read(names[i])
 			if err != nil {
 				mu.Lock()
 				errs = append(errs, err)
@@ -165,11 +171,31 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	var composeIdx []int
+	for i, name := range names {
+		if s.isCompose(name) {
+			composeIdx = append(composeIdx, i)
+			continue
+		}
+		read(i)
 	}
-	if len(errs) > 0 {
+	composeErr := cs.wait()
+	if composeErr == nil {
+		for _, i := range composeIdx {
+			read(i)
+		}
+	}
+	err := g.Wait()
+	switch {
+	case composeErr != nil:
+		return nil, composeErr
+	case err != nil:
+		return nil, err
+	case len(errs) > 0:
 		return nil, errors.Join(errs...)
+	}
+	if cs != nil {
+		res.notices = append(res.notices, cs.notices...)
 	}
 	for i, f := range files {
 		res.notices = append(res.notices, notices[i]...)
@@ -188,6 +214,13 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 		res.files = append(res.files, f)
 	}
 	return res, nil
+}
+
+// isCompose reports whether name is read as a Compose file.
+func (s *scanner) isCompose(name string) bool {
+	kind, _ := s.kindOf(name)
+	_, linked := s.compose[name] // read by include: or extends:
+	return kind == rewrite.Compose || linked
 }
 
 // read reads one file and runs its finder.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"golang.org/x/sync/errgroup"
 	"slices"
 
 	"github.com/pin-tool/pin/lockfile"
@@ -88,33 +89,27 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	}
 
 	out := &UpdateResult{Images: len(keys), Notices: s.notices, Ignored: s.ignored}
-	for _, f := range s.files {
-		var edits []rewrite.Edit
+	edits := make([][]rewrite.Edit, len(s.files))
+	for i, f := range s.files {
 		for _, r := range f.Refs {
 			if !r.Image.Tracks() {
 				continue // digest-only: tracks nothing, left as written
 			}
 			rs := res[r.Image.Key()]
 			if nt := r.Pinned(rs.digest); nt != r.Text {
-				edits = append(edits, rewrite.Edit{Ref: r, New: nt})
+				edits[i] = append(edits[i], rewrite.Edit{Ref: r, New: nt})
 				out.Changes = append(out.Changes, Change{File: f.Path, Line: r.Line, Col: r.Col, Image: r.Image.Key(),
 					Old: r.Text, New: nt, OldDigest: r.Image.Digest, NewDigest: rs.digest, Note: rs.note})
 			}
 		}
-		if len(edits) == 0 {
-			continue
-		}
-		data, err := rewrite.ApplyWith(f.find, f.Data, f.Found, edits)
-		if err != nil {
-			var re *rewrite.Error
-			if errors.As(err, &re) {
-				return nil, &FileError{File: f.Path, Line: re.Line, Err: err}
-			}
-			return nil, &FileError{File: f.Path, Err: err}
-		}
-		out.Files = append(out.Files, FileDiff{Path: f.Path, Old: f.Data, New: data})
 	}
-
+	// Each edited file is read again to check the edit: that is parsing,
+	// done as the scan does it, on every CPU.
+	diffs, err := applyAll(s.files, edits, sc.parsers)
+	if err != nil {
+		return nil, err
+	}
+	out.Files = diffs
 	newLock := planLock(sc, s, keys, uses, res, ls.lock)
 	out.Lock = FileDiff{Path: ls.path, New: newLock.Marshal()}
 	if !ls.missing {
@@ -136,6 +131,44 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	}
 	out.Written = len(writes) > 0
 	return out, nil
+}
+
+// applyAll splices each file's edits, checking each result, and returns
+// the files that change in order; the error is the first file's in order.
+func applyAll(files []*File, edits [][]rewrite.Edit, parsers int) ([]FileDiff, error) {
+	out := make([]FileDiff, len(files))
+	errs := make([]error, len(files))
+	var g errgroup.Group
+	g.SetLimit(parsers)
+	for i, f := range files {
+		if len(edits[i]) == 0 {
+			continue
+		}
+		g.Go(func() error {
+			data, err := rewrite.ApplyWith(f.find, f.Data, f.Found, edits[i])
+			var re *rewrite.Error
+			switch {
+			case errors.As(err, &re):
+				errs[i] = &FileError{File: f.Path, Line: re.Line, Err: err}
+			case err != nil:
+				errs[i] = &FileError{File: f.Path, Err: err}
+			default:
+				out[i] = FileDiff{Path: f.Path, Old: f.Data, New: data}
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	var diffs []FileDiff
+	for i := range files {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if len(edits[i]) > 0 {
+			diffs = append(diffs, out[i])
+		}
+	}
+	return diffs, nil
 }
 
 // planLock builds the new lock: an entry per distinct reference found, with

@@ -29,9 +29,10 @@ func writeAll(root string, files []FileDiff, lastN int) error {
 		}
 		targets[i] = t
 	}
-	// The sources are written concurrently: each write waits on two
-	// fsyncs, and a bot's update can touch hundreds of files. The last
-	// lastN files (the lock) go after all of them, one by one.
+	// The sources are written concurrently: each write waits on an fsync,
+	// and a bot's update can touch hundreds of files. Their directories are
+	// synced once each when all are renamed, which makes the renames
+	// durable. The last lastN files (the lock) go after that, one by one.
 	sources := files[:len(files)-lastN]
 	var g errgroup.Group
 	g.SetLimit(writeJobs)
@@ -46,12 +47,38 @@ func writeAll(root string, files []FileDiff, lastN int) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	syncDirs(targets[:len(sources)])
 	for i := len(sources); i < len(files); i++ {
 		if err := writeAtomic(targets[i], files[i].New); err != nil {
 			return &FileError{File: files[i].Path, Err: fmt.Errorf("writing: %w", err)}
 		}
+		syncDirs(targets[i : i+1])
 	}
 	return nil
+}
+
+// syncDirs syncs the directory of each path, once each, concurrently, so
+// that the renames into them are durable. Not every system allows syncing
+// a directory; where it fails, the rename stands as the system keeps it.
+func syncDirs(paths []string) {
+	dirs := map[string]bool{}
+	var g errgroup.Group
+	g.SetLimit(writeJobs)
+	for _, p := range paths {
+		dir := filepath.Dir(p)
+		if dirs[dir] {
+			continue
+		}
+		dirs[dir] = true
+		g.Go(func() error {
+			if d, err := os.Open(dir); err == nil {
+				d.Sync()
+				d.Close()
+			}
+			return nil
+		})
+	}
+	g.Wait()
 }
 
 // writeJobs bounds the files written at once.
@@ -100,6 +127,7 @@ func within(root, path string) bool {
 
 // writeAtomic replaces path with data through a temporary file in the same
 // directory: written, synced, given the old file's permissions, renamed.
+// The caller syncs the directory.
 func writeAtomic(path string, data []byte) (err error) {
 	perm := fs.FileMode(0o644)
 	if info, err := os.Stat(path); err == nil {
@@ -130,12 +158,5 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // make the rename durable; not all systems allow it
-		d.Close()
-	}
-	return nil
+	return os.Rename(tmp.Name(), path) // made durable by syncDirs
 }

@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -50,7 +51,7 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 		if len(doc.Content) == 0 {
 			continue
 		}
-		if err := checkAliases(doc); err != nil {
+		if err := checkAliases(data, doc); err != nil {
 			return f, err
 		}
 		services := lookup(deref(doc.Content[0]), "services")
@@ -281,6 +282,9 @@ func varName(expr string) string {
 // vars. Remote includes (oci://, git URLs) are Compose's to fetch and
 // are not listed.
 func ComposeLinks(data []byte, vars func(string) (string, bool)) ([]string, error) {
+	if !bytes.Contains(data, []byte("include")) && !bytes.Contains(data, []byte("extends")) && !bytes.Contains(data, []byte(`\`)) {
+		return nil, nil // no such key, however quoted (a \ escape could spell one)
+	}
 	docs, err := decodeAll(data)
 	if err != nil {
 		return nil, err

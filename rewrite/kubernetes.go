@@ -37,7 +37,7 @@ func FindKubernetes(data []byte) (Found, error) {
 		if len(doc.Content) == 0 {
 			continue
 		}
-		if err := checkAliases(doc); err != nil {
+		if err := checkAliases(data, doc); err != nil {
 			return f, err
 		}
 		root := doc.Content[0]

@@ -121,7 +121,7 @@ func (g *globals) setup(c *cobra.Command) error {
 
 // options builds the shared options; online adds a registry resolver.
 func (g *globals) options(paths []string, online bool) (pin.Options, error) {
-	o := pin.Options{Paths: paths, Lock: g.lock, Config: g.cfg, Jobs: g.jobs}
+	o := pin.Options{Paths: paths, Lock: g.lock, Config: g.cfg, Jobs: g.jobs, Parsers: parsers}
 	if !online {
 		return o, nil
 	}

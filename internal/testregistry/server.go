@@ -212,3 +212,6 @@ func (s *Server) Close() error {
 	})
 	return s.closeErr
 }
+
+// Pid is the registry process's id.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }

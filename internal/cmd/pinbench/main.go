@@ -23,6 +23,9 @@ type options struct {
 	jobs     int
 	rounds   int
 	latency  bool
+	shared   bool
+	serve    string // "": measure; else a tree to write and a registry to keep up
+	token    bool   // with serve: the proxy has a token server
 }
 
 func main() {
@@ -31,6 +34,13 @@ func main() {
 		// peak memory are measured like pin's.
 		if _, err := bench.DecodeTree(os.Args[2]); err != nil {
 			fmt.Fprintf(os.Stderr, "pinbench decode: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) >= 2 && os.Args[1] == "client" {
+		if err := clientMain(os.Args[2:]); err != nil {
+			fmt.Fprintf(os.Stderr, "pinbench client: %v\n", err)
 			os.Exit(1)
 		}
 		return
@@ -46,6 +56,9 @@ func main() {
 	flag.IntVar(&o.jobs, "jobs", 8, "concurrent requests, for pin, the floor and the naive approach alike")
 	flag.IntVar(&o.rounds, "rounds", 3, "runs of each measurement; the median is reported")
 	flag.BoolVar(&o.latency, "latency", true, "also run with 10ms added to every request")
+	flag.BoolVar(&o.shared, "shared", true, "also run with the registry and the clients sharing every CPU")
+	flag.StringVar(&o.serve, "serve", "", "instead of measuring, write the network tree into this directory, start the seeded registry and its proxy, print the proxy's address and its counts on SIGINT: for profiling pin by hand")
+	flag.BoolVar(&o.token, "token", false, "with -serve: put a token server in front of the registry")
 	flag.Parse()
 	for _, f := range strings.Split(files, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -57,7 +70,12 @@ func main() {
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, o)
+	var err error
+	if o.serve != "" {
+		err = serve(ctx, o)
+	} else {
+		err = run(ctx, o)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pinbench: %v\n", err)

@@ -14,6 +14,7 @@ import (
 type mode struct {
 	name  string
 	proxy bench.ProxyOptions
+	split bool // the registry side and the clients on their own CPUs
 }
 
 // figure is one approach's median wall time and its requests.
@@ -31,9 +32,13 @@ type netResult struct {
 
 // measureNet times the floor, pin update (no lock yet), pin verify (the
 // same tree, nothing moved) and the naive approach against the registry
-// at host, behind a proxy configured by m.
-func measureNet(ctx context.Context, o options, host string, refs []bench.Ref, m mode) (netResult, error) {
+// at host, behind a proxy configured by m. Each client is a process of its
+// own; with m.split, on the client's CPUs.
+func measureNet(ctx context.Context, o options, split *cpuSplit, self, host string, refs []bench.Ref, m mode) (netResult, error) {
 	res := netResult{mode: m}
+	if !m.split {
+		split = nil
+	}
 	p, err := bench.StartProxy(host, m.proxy)
 	if err != nil {
 		return res, err
@@ -45,19 +50,14 @@ func measureNet(ctx context.Context, o options, host string, refs []bench.Ref, m
 	}
 	var floors, updates, checks, naives []time.Duration
 	for range o.rounds {
-		var toks map[string]string
-		if m.proxy.Token {
-			if toks, err = bench.Tokens(ctx, p.Host, refs); err != nil {
-				return res, err
-			}
-		}
 		p.Reset()
-		start := time.Now()
-		if err := bench.Floor(ctx, p.Host, refs, o.jobs, toks); err != nil {
-			return res, fmt.Errorf("floor: %w", err)
+		d, err := timeClient(ctx, o, split, self, "floor", p.Host, m.proxy.Token)
+		if err != nil {
+			return res, err
 		}
-		floors = append(floors, time.Since(start))
+		floors = append(floors, d)
 		res.floor.counts = p.Counts()
+		res.floor.counts.Tokens = 0 // fetched before the clock started
 
 		dir, err := os.MkdirTemp("", "pinbench-tree-")
 		if err != nil {
@@ -69,7 +69,7 @@ func measureNet(ctx context.Context, o options, host string, refs []bench.Ref, m
 		}
 		args := []string{"--mirror", "docker.io=" + p.Host, "--jobs", fmt.Sprint(o.jobs), "-q"}
 		p.Reset()
-		d, _, err := timeProcess(ctx, dir, pin, append([]string{"update"}, args...)...)
+		d, _, err = timeProcess(ctx, dir, split, false, pin, append([]string{"update"}, args...)...)
 		if err != nil {
 			return res, fmt.Errorf("pin update: %w", err)
 		}
@@ -77,7 +77,7 @@ func measureNet(ctx context.Context, o options, host string, refs []bench.Ref, m
 		res.update.counts = p.Counts()
 
 		p.Reset()
-		d, _, err = timeProcess(ctx, dir, pin, append([]string{"verify"}, args...)...)
+		d, _, err = timeProcess(ctx, dir, split, false, pin, append([]string{"verify"}, args...)...)
 		if err != nil {
 			return res, fmt.Errorf("pin verify: %w", err)
 		}
@@ -86,11 +86,10 @@ func measureNet(ctx context.Context, o options, host string, refs []bench.Ref, m
 		os.RemoveAll(dir)
 
 		p.Reset()
-		start = time.Now()
-		if err := bench.Naive(ctx, p.Host, refs, o.jobs); err != nil {
-			return res, fmt.Errorf("naive: %w", err)
+		if d, err = timeClient(ctx, o, split, self, "naive", p.Host, false); err != nil {
+			return res, err
 		}
-		naives = append(naives, time.Since(start))
+		naives = append(naives, d)
 		res.naive.counts = p.Counts()
 	}
 	res.floor.time, res.update.time = median(floors), median(updates)

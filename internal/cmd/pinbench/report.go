@@ -13,6 +13,7 @@ import (
 // report is everything one run measured.
 type report struct {
 	refs, repos, jobs, rounds int
+	split                     *cpuSplit // nil: every process on every CPU
 	net                       []netResult
 	scan                      []scanResult
 	took                      time.Duration
@@ -28,6 +29,9 @@ func (r report) markdown() string {
 	fmt.Fprintf(&b, "Taken %s on %s: %d CPUs (`nproc`), %s, %s. The whole run took %s.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), hostname(), runtime.NumCPU(), cpuModel(), runtime.Version(), r.took.Round(time.Second))
 	fmt.Fprintf(&b, "### Registry requests: %d distinct references in %d repositories, %d at a time (median of %d runs)\n\n", r.refs, r.repos, r.jobs, r.rounds)
+	if r.split != nil {
+		fmt.Fprintf(&b, "Each client is a process of its own. Except where the CPUs are shared, %s.\n\n", r.split)
+	}
 	b.WriteString("| registry | floor | pin update | pin verify | naive | update/floor | verify/floor | naive/update |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, n := range r.net {
@@ -36,6 +40,9 @@ func (r report) markdown() string {
 			ratio(n.update.time, n.floor.time), ratio(n.check.time, n.floor.time), ratio(n.naive.time, n.update.time))
 	}
 	b.WriteString("\nRequests the registry received, by kind (pings, tokens, HEADs, GETs, other):\n\n")
+	if r.split != nil {
+		fmt.Fprintf(&b, "Each client is a process of its own. Except where the CPUs are shared, %s.\n\n", r.split)
+	}
 	b.WriteString("| registry | floor | pin update | pin verify | naive |\n| --- | --- | --- | --- | --- |\n")
 	for _, n := range r.net {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", n.mode.name, counts(n.floor), counts(n.update), counts(n.check), counts(n.naive))

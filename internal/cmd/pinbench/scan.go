@@ -43,12 +43,12 @@ func measureScan(ctx context.Context, o options, self string, n int) (scanResult
 	var pins, decs []time.Duration
 	var pinRSS, decRSS []int64
 	for range o.rounds {
-		d, rss, err := timeProcess(ctx, dir, pin, "verify", "--offline", "-q")
+		d, rss, err := timeProcess(ctx, dir, nil, true, pin, "verify", "--offline", "-q")
 		if err != nil {
 			return res, fmt.Errorf("pin verify --offline: %w", err)
 		}
 		pins, pinRSS = append(pins, d), append(pinRSS, rss)
-		d, rss, err = timeProcess(ctx, dir, self, "decode", dir)
+		d, rss, err = timeProcess(ctx, dir, nil, true, self, "decode", dir)
 		if err != nil {
 			return res, fmt.Errorf("decode: %w", err)
 		}
@@ -59,23 +59,31 @@ func measureScan(ctx context.Context, o options, self string, n int) (scanResult
 	return res, nil
 }
 
-// timeProcess runs a command in dir and returns its wall time and peak RSS.
-func timeProcess(ctx context.Context, dir, name string, args ...string) (time.Duration, int64, error) {
+// timeProcess runs a command in dir, on the client's CPUs of split (every
+// CPU when nil), and returns its wall time and, when watch is set, its
+// peak RSS.
+func timeProcess(ctx context.Context, dir string, split *cpuSplit, watch bool, name string, args ...string) (time.Duration, int64, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+dir)
 	out := &tail{}
 	cmd.Stdout, cmd.Stderr = out, out
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	if err := split.start(cmd); err != nil {
 		return 0, 0, err
 	}
-	hwm := watchHWM(cmd.Process.Pid)
+	hwm := func() int64 { return 0 }
+	if watch {
+		hwm = watchHWM(cmd.Process.Pid)
+	}
 	err := cmd.Wait()
 	d := time.Since(start)
 	peak := hwm()
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %s", err, out)
+	}
+	if !watch {
+		return d, 0, nil
 	}
 	if peak == 0 {
 		// No /proc: the rusage figure, which on some systems also counts

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// cpuSplit puts the registry side (the registry process, and the proxy in
+// this one) on some CPUs and the clients (pin, the floor, the naive
+// approach, each its own process) on the others, as when the registry is
+// another machine: then what a client spends parsing files does not slow
+// the registry down, and the floor measures the registry's round trips.
+type cpuSplit struct {
+	all, server, client unix.CPUSet
+}
+
+// newSplit halves the CPUs this process may run on, the first half to
+// the registry side; nil when there are fewer than two.
+func newSplit() *cpuSplit {
+	var all unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &all); err != nil || all.Count() < 2 {
+		return nil
+	}
+	c := &cpuSplit{all: all}
+	half := all.Count() / 2
+	for i, n := 0, 0; i < len(all)*64; i++ {
+		if !all.IsSet(i) {
+			continue
+		}
+		if n < half {
+			c.server.Set(i)
+		} else {
+			c.client.Set(i)
+		}
+		n++
+	}
+	return c
+}
+
+func (c *cpuSplit) String() string {
+	return fmt.Sprintf("the registry and the proxy on CPUs %s, the client on %s", cpuList(&c.server), cpuList(&c.client))
+}
+
+func cpuList(s *unix.CPUSet) string {
+	var out string
+	for i := 0; i < len(s)*64; i++ {
+		if s.IsSet(i) {
+			if out != "" {
+				out += ","
+			}
+			out += strconv.Itoa(i)
+		}
+	}
+	return out
+}
+
+// serve moves every thread of the processes pids (0 is this one) to the
+// registry side, or back to every CPU when on is false. Threads a process
+// starts later take the mask of the thread that starts them.
+func (c *cpuSplit) serve(on bool, pids ...int) error {
+	set := &c.all
+	if on {
+		set = &c.server
+	}
+	for _, pid := range pids {
+		if pid == 0 {
+			pid = os.Getpid()
+		}
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		if err != nil {
+			return err
+		}
+		for _, t := range tasks {
+			tid, err := strconv.Atoi(t.Name())
+			if err != nil {
+				continue
+			}
+			if err := unix.SchedSetaffinity(tid, set); err != nil && err != unix.ESRCH {
+				return fmt.Errorf("setting the CPUs of thread %d: %w", tid, err)
+			}
+		}
+	}
+	return nil
+}
+
+// start starts cmd on the client CPUs (on every CPU when c is nil). A
+// child takes the CPU mask of the thread that forks it, so the fork is
+// done from a thread of its own, which exits afterwards.
+func (c *cpuSplit) start(cmd *exec.Cmd) error {
+	if c == nil {
+		return cmd.Start()
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // not unlocked: the thread ends with this goroutine
+		if err := unix.SchedSetaffinity(0, &c.client); err != nil {
+			errc <- err
+			return
+		}
+		errc <- cmd.Start()
+	}()
+	return <-errc
+}
