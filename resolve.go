@@ -54,7 +54,7 @@ func distinct(files []*File) (keys []string, refs map[string]imageref.Ref, uses 
 // old lock does not already describe. Every failure is reported, each with
 // the place its reference is first written. progress, if set, hears of
 // each reference done.
-func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs map[string]imageref.Ref, uses map[string][]use, old *lockfile.Lock, progress func(done, total int)) (map[string]resolved, error) {
+func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs map[string]imageref.Ref, uses map[string][]use, old *lockfile.Lock, progress func(done, total int), onResolved func(key string, r resolved)) (map[string]resolved, error) {
 	out := make(map[string]resolved, len(keys))
 	var (
 		mu   sync.Mutex
@@ -77,6 +77,9 @@ func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs m
 				return nil
 			}
 			out[k] = res
+			if onResolved != nil {
+				onResolved(k, res)
+			}
 			return nil
 		})
 	}

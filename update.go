@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"golang.org/x/sync/errgroup"
 	"slices"
+	"sync"
 
 	"github.com/pin-tool/pin/lockfile"
 	"github.com/pin-tool/pin/rewrite"
@@ -78,38 +78,32 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 		return nil, err
 	}
 	keys, refs, uses := distinct(s.files)
+	// Each file is spliced, and its splice checked, as soon as its last
+	// reference is resolved, while the registry answers the rest.
+	ap := newApplier(s.files, sc.parsers)
+	defer ap.wait()
 	var res map[string]resolved
 	if opts.Resolver == nil {
 		res, err = fromLock(keys, uses, ls.lock, ls.path)
 	} else {
-		res, err = resolveAll(ctx, opts.Resolver, opts.jobs(), keys, refs, uses, ls.lock, opts.Progress)
+		res, err = resolveAll(ctx, opts.Resolver, opts.jobs(), keys, refs, uses, ls.lock, opts.Progress, ap.resolved)
 	}
 	if err != nil {
 		return nil, err
 	}
 
 	out := &UpdateResult{Images: len(keys), Notices: s.notices, Ignored: s.ignored}
-	edits := make([][]rewrite.Edit, len(s.files))
-	for i, f := range s.files {
-		for _, r := range f.Refs {
-			if !r.Image.Tracks() {
-				continue // digest-only: tracks nothing, left as written
-			}
-			rs := res[r.Image.Key()]
-			if nt := r.Pinned(rs.digest); nt != r.Text {
-				edits[i] = append(edits[i], rewrite.Edit{Ref: r, New: nt})
-				out.Changes = append(out.Changes, Change{File: f.Path, Line: r.Line, Col: r.Col, Image: r.Image.Key(),
-					Old: r.Text, New: nt, OldDigest: r.Image.Digest, NewDigest: rs.digest, Note: rs.note})
-			}
+	for _, f := range s.files {
+		for _, e := range editsFor(f, res) {
+			r, rs := e.Ref, res[e.Ref.Image.Key()]
+			out.Changes = append(out.Changes, Change{File: f.Path, Line: r.Line, Col: r.Col, Image: r.Image.Key(),
+				Old: r.Text, New: e.New, OldDigest: r.Image.Digest, NewDigest: rs.digest, Note: rs.note})
 		}
 	}
-	// Each edited file is read again to check the edit: that is parsing,
-	// done as the scan does it, on every CPU.
-	diffs, err := applyAll(s.files, edits, sc.parsers)
-	if err != nil {
+	if out.Files, err = ap.finish(res); err != nil {
 		return nil, err
 	}
-	out.Files = diffs
+
 	newLock := planLock(sc, s, keys, uses, res, ls.lock)
 	out.Lock = FileDiff{Path: ls.path, New: newLock.Marshal()}
 	if !ls.missing {
@@ -133,43 +127,118 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	return out, nil
 }
 
-// applyAll splices each file's edits, checking each result, and returns
-// the files that change in order; the error is the first file's in order.
-func applyAll(files []*File, edits [][]rewrite.Edit, parsers int) ([]FileDiff, error) {
-	out := make([]FileDiff, len(files))
-	errs := make([]error, len(files))
-	var g errgroup.Group
-	g.SetLimit(parsers)
-	for i, f := range files {
-		if len(edits[i]) == 0 {
+// editsFor is what pinning f's references to res changes. A digest-only
+// reference tracks nothing and stays as written.
+func editsFor(f *File, res map[string]resolved) []rewrite.Edit {
+	var edits []rewrite.Edit
+	for _, r := range f.Refs {
+		if !r.Image.Tracks() {
 			continue
 		}
-		g.Go(func() error {
-			data, err := rewrite.ApplyWith(f.find, f.Data, f.Found, edits[i])
-			var re *rewrite.Error
-			switch {
-			case errors.As(err, &re):
-				errs[i] = &FileError{File: f.Path, Line: re.Line, Err: err}
-			case err != nil:
-				errs[i] = &FileError{File: f.Path, Err: err}
-			default:
-				out[i] = FileDiff{Path: f.Path, Old: f.Data, New: data}
-			}
-			return nil
-		})
-	}
-	g.Wait()
-	var diffs []FileDiff
-	for i := range files {
-		if errs[i] != nil {
-			return nil, errs[i]
+		if nt := r.Pinned(res[r.Image.Key()].digest); nt != r.Text {
+			edits = append(edits, rewrite.Edit{Ref: r, New: nt})
 		}
-		if len(edits[i]) > 0 {
-			diffs = append(diffs, out[i])
+	}
+	return edits
+}
+
+// An applier splices each file once every reference in it is resolved,
+// parsers at a time, and checks each result by reading it again.
+type applier struct {
+	files []*File
+	sem   chan struct{}
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	res     map[string]resolved
+	byKey   map[string][]int // the files each reference is in
+	pending []int            // per file, its references not yet resolved
+	started []bool
+	out     []FileDiff // per file, when it changes
+	errs    []error
+}
+
+func newApplier(files []*File, parsers int) *applier {
+	a := &applier{files: files, sem: make(chan struct{}, parsers), res: map[string]resolved{}, byKey: map[string][]int{},
+		pending: make([]int, len(files)), started: make([]bool, len(files)), out: make([]FileDiff, len(files)), errs: make([]error, len(files))}
+	for i, f := range files {
+		seen := map[string]bool{}
+		for _, r := range f.Refs {
+			if k := r.Image.Key(); r.Image.Tracks() && !seen[k] {
+				seen[k] = true
+				a.byKey[k] = append(a.byKey[k], i)
+				a.pending[i]++
+			}
+		}
+	}
+	return a
+}
+
+// resolved records a reference's answer and starts the files it completes.
+func (a *applier) resolved(key string, r resolved) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.res[key] = r
+	for _, i := range a.byKey[key] {
+		if a.pending[i]--; a.pending[i] == 0 {
+			a.start(i)
+		}
+	}
+}
+
+// start splices file i with what a.res says; a.mu is held.
+func (a *applier) start(i int) {
+	a.started[i] = true
+	f := a.files[i]
+	edits := editsFor(f, a.res)
+	if len(edits) == 0 {
+		return
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.sem <- struct{}{}
+		defer func() { <-a.sem }()
+		data, err := rewrite.ApplyWith(f.find, f.Data, f.Found, edits)
+		var re *rewrite.Error
+		switch {
+		case errors.As(err, &re):
+			a.errs[i] = &FileError{File: f.Path, Line: re.Line, Err: err}
+		case err != nil:
+			a.errs[i] = &FileError{File: f.Path, Err: err}
+		default:
+			a.out[i] = FileDiff{Path: f.Path, Old: f.Data, New: data}
+		}
+	}()
+}
+
+// finish splices the files not started yet, with every answer in res,
+// waits for all, and returns the files that change, in order; the error is
+// the first file's.
+func (a *applier) finish(res map[string]resolved) ([]FileDiff, error) {
+	a.mu.Lock()
+	a.res = res
+	for i := range a.files {
+		if !a.started[i] {
+			a.start(i)
+		}
+	}
+	a.mu.Unlock()
+	a.wait()
+	var diffs []FileDiff
+	for i := range a.files {
+		if a.errs[i] != nil {
+			return nil, a.errs[i]
+		}
+		if a.out[i].New != nil {
+			diffs = append(diffs, a.out[i])
 		}
 	}
 	return diffs, nil
 }
+
+// wait waits for the splices under way.
+func (a *applier) wait() { a.wg.Wait() }
 
 // planLock builds the new lock: an entry per distinct reference found, with
 // its sources, plus what the old lock says of sources this run did not see
