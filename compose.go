@@ -241,6 +241,7 @@ type composeSet struct {
 	// extra lists the files reached through include: and extends:.
 	extra   []string
 	notices []Notice
+	load    func() // loads the projects, then closes done
 	done    chan struct{}
 	err     error // set before done is closed
 }
@@ -255,8 +256,8 @@ func (c *composeSet) wait() error {
 }
 
 // startCompose finds the projects of the Compose files among names, reads
-// their variables, follows their include: and extends: links, and starts
-// loading them with compose-go. A project's files are read only after
+// their variables and follows their include: and extends: links; start
+// then loads them with compose-go. A project's files are read only after
 // wait: compose-go tells which of their services build their image.
 func (s *scanner) startCompose(ctx context.Context, names, roots []string) *composeSet {
 	var composeNames []string
@@ -291,8 +292,7 @@ func (s *scanner) startCompose(ctx context.Context, names, roots []string) *comp
 		}
 	}
 	c.follow(composeNames, roots)
-
-	go func() {
+	c.load = func() {
 		defer close(c.done)
 		var g errgroup.Group
 		for _, p := range order {
@@ -332,8 +332,15 @@ func (s *scanner) startCompose(ctx context.Context, names, roots []string) *comp
 		}
 		c.notices = append(warns, c.notices...)
 		c.err = errors.Join(errs...)
-	}()
+	}
 	return c
+}
+
+// start starts loading the projects in the background.
+func (c *composeSet) start() {
+	if c != nil {
+		go c.load()
+	}
 }
 
 // follow follows include: and extends: from files to the files where the

@@ -125,8 +125,9 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 		names = append(names, found...)
 		res.notices = append(res.notices, skipped...)
 	}
-	// Compose projects load in the background; the other files are read
-	// meanwhile, and a Compose file once its project has loaded.
+	// The other files are read first, so that their references go to the
+	// registry at once; Compose projects load in the background after
+	// them, and a Compose file is read once its project has loaded.
 	s.cpu = make(chan struct{}, s.parsers)
 	cs := s.startCompose(ctx, names, res.roots)
 	if cs != nil {
@@ -179,6 +180,7 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 		}
 		read(i)
 	}
+	cs.start()
 	composeErr := cs.wait()
 	if composeErr == nil {
 		for _, i := range composeIdx {
