@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -193,5 +194,55 @@ func TestComposeConfigNames(t *testing.T) {
 	}
 	if got := read(t, filepath.Join(dir, "stack.yml")); !strings.Contains(got, "1.0@"+dg) {
 		t.Errorf("stack.yml was not pinned:\n%s", got)
+	}
+}
+
+// TestScanParsers reads a tree of every kind, with a Compose project that
+// includes and extends other files, one parser at a time and several: the
+// reads and the Compose loads share the parsers, and the result is the
+// same however many there are.
+func TestScanParsers(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"compose.yaml":          "include:\n  - inc/more.yml\nservices:\n  web:\n    image: acme/web:1\n  app:\n    extends:\n      file: common/base.yml\n      service: base\n  api:\n    build: ./api\n    image: acme/api:dev\n",
+		"compose.override.yaml": "services:\n  web:\n    ports: [\"8080:80\"]\n",
+		"inc/more.yml":          "services:\n  inc:\n    image: acme/inc:3\n",
+		"common/base.yml":       "services:\n  base:\n    image: acme/base:1\n",
+		"api/Dockerfile":        "FROM acme/base:1 AS b\nFROM acme/run:2\n",
+	}
+	for i := range 12 {
+		files[filepath.Join("k8s", string(rune('a'+i))+".yaml")] = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: acme/k" + string(rune('a'+i)) + ":1\n"
+		files[filepath.Join("more", string(rune('a'+i)), "compose.yaml")] = "services:\n  s:\n    image: acme/c" + string(rune('a'+i)) + ":1\n"
+	}
+	dir := writeTree(t, files)
+	list := func(parsers int) []Listed {
+		t.Helper()
+		done := make(chan *ListResult)
+		go func() {
+			res, err := List(context.Background(), Options{Paths: []string{dir}, Parsers: parsers})
+			if err != nil {
+				t.Error(err)
+			}
+			done <- res
+		}()
+		select {
+		case res := <-done:
+			if res == nil {
+				t.FailNow()
+			}
+			return res.Refs
+		case <-time.After(30 * time.Second):
+			t.Fatalf("List with %d parsers did not finish", parsers)
+		}
+		return nil
+	}
+	one := list(1)
+	if len(one) != 2*12+5 {
+		t.Errorf("one parser found %d references, want %d: %+v", len(one), 2*12+5, one)
+	}
+	for _, n := range []int{2, 8} {
+		if diff := cmp.Diff(one, list(n)); diff != "" {
+			t.Errorf("%d parsers found otherwise than one (-one +%d):\n%s", n, n, diff)
+		}
 	}
 }
