@@ -16,7 +16,6 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/pin-tool/pin/rewrite"
 	"github.com/sirupsen/logrus"
-	"golang.org/x/sync/errgroup"
 )
 
 // Compose files are read in the projects Docker Compose would load them in:
@@ -294,16 +293,15 @@ func (s *scanner) startCompose(ctx context.Context, names, roots []string) *comp
 	c.follow(composeNames, roots)
 	c.load = func() {
 		defer close(c.done)
-		var g errgroup.Group
+		var wg sync.WaitGroup
 		for _, p := range order {
-			s.cpu <- struct{}{}
-			g.Go(func() error {
-				defer func() { <-s.cpu }()
+			wg.Add(1)
+			s.pool.run(func() {
+				defer wg.Done()
 				s.loadProject(ctx, p)
-				return nil
 			})
 		}
-		g.Wait()
+		wg.Wait()
 		var errs []error
 		var warns []Notice
 		for _, p := range order {

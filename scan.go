@@ -16,7 +16,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 	"github.com/pin-tool/pin/imageref"
 	"github.com/pin-tool/pin/rewrite"
-	"golang.org/x/sync/errgroup"
 )
 
 // skipDirs are never walked into.
@@ -84,10 +83,10 @@ type scanner struct {
 	// found, when set, is called with each reference the config does not
 	// ignore as soon as its file is read, from the reading goroutine.
 	found func(imageref.Ref)
-	// parsers bounds the goroutines parsing at once, reads and Compose
-	// loads together, through cpu.
+	// parsers is how many goroutines parse at once: the workers of pool,
+	// which read files and load Compose projects alike.
 	parsers int
-	cpu     chan struct{}
+	pool    *parsePool
 }
 
 // ignores reports whether the config leaves r alone.
@@ -128,7 +127,8 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 	// The other files are read first, so that their references go to the
 	// registry at once; Compose projects load in the background after
 	// them, and a Compose file is read once its project has loaded.
-	s.cpu = make(chan struct{}, s.parsers)
+	s.pool = newParsePool(s.parsers)
+	defer s.pool.close()
 	cs := s.startCompose(ctx, names, res.roots)
 	if cs != nil {
 		s.compose = cs.envs
@@ -143,23 +143,24 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 
 	files := make([]*File, len(names))
 	notices := make([][]Notice, len(names))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.parsers)
-	var mu sync.Mutex
-	var errs []error
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
 	read := func(i int) {
-		g.Go(func() error {
-			s.cpu <- struct{}{}
-			defer func() { <-s.cpu }()
-			if err := gctx.Err(); err != nil {
-				return err
+		wg.Add(1)
+		s.pool.run(func() {
+			defer wg.Done()
+			if ctx.Err() != nil {
+				return
 			}
 			f, ns, err := s.read(names[i])
 			if err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
-				return nil
+				return
 			}
 			files[i], notices[i] = f, ns
 			if f != nil && s.found != nil {
@@ -169,7 +170,6 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 					}
 				}
 			}
-			return nil
 		})
 	}
 	var composeIdx []int
@@ -187,7 +187,8 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 			read(i)
 		}
 	}
-	err := g.Wait()
+	wg.Wait()
+	err := ctx.Err()
 	switch {
 	case composeErr != nil:
 		return nil, composeErr

@@ -81,7 +81,7 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	// Each file is spliced, and its splice checked, as soon as its last
 	// reference is resolved, while the registry answers the rest.
 	ap := newApplier(s.files, sc.parsers)
-	defer ap.wait()
+	defer ap.close()
 	var res map[string]resolved
 	if opts.Resolver == nil {
 		res, err = fromLock(keys, uses, ls.lock, ls.path)
@@ -143,10 +143,10 @@ func editsFor(f *File, res map[string]resolved) []rewrite.Edit {
 }
 
 // An applier splices each file once every reference in it is resolved,
-// parsers at a time, and checks each result by reading it again.
+// on a parsePool, and checks each result by reading it again.
 type applier struct {
 	files []*File
-	sem   chan struct{}
+	pool  *parsePool
 	wg    sync.WaitGroup
 
 	mu      sync.Mutex
@@ -159,7 +159,7 @@ type applier struct {
 }
 
 func newApplier(files []*File, parsers int) *applier {
-	a := &applier{files: files, sem: make(chan struct{}, parsers), res: map[string]resolved{}, byKey: map[string][]int{},
+	a := &applier{files: files, pool: newParsePool(parsers), res: map[string]resolved{}, byKey: map[string][]int{},
 		pending: make([]int, len(files)), started: make([]bool, len(files)), out: make([]FileDiff, len(files)), errs: make([]error, len(files))}
 	for i, f := range files {
 		seen := map[string]bool{}
@@ -195,10 +195,8 @@ func (a *applier) start(i int) {
 		return
 	}
 	a.wg.Add(1)
-	go func() {
+	go a.pool.run(func() { // not under a.mu: run waits for a worker
 		defer a.wg.Done()
-		a.sem <- struct{}{}
-		defer func() { <-a.sem }()
 		data, err := rewrite.ApplyWith(f.find, f.Data, f.Found, edits)
 		var re *rewrite.Error
 		switch {
@@ -209,7 +207,7 @@ func (a *applier) start(i int) {
 		default:
 			a.out[i] = FileDiff{Path: f.Path, Old: f.Data, New: data}
 		}
-	}()
+	})
 }
 
 // finish splices the files not started yet, with every answer in res,
@@ -239,6 +237,12 @@ func (a *applier) finish(res map[string]resolved) ([]FileDiff, error) {
 
 // wait waits for the splices under way.
 func (a *applier) wait() { a.wg.Wait() }
+
+// close waits for the splices under way and stops the workers.
+func (a *applier) close() {
+	a.wg.Wait()
+	a.pool.close()
+}
 
 // planLock builds the new lock: an entry per distinct reference found, with
 // its sources, plus what the old lock says of sources this run did not see

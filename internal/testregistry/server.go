@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -111,14 +112,26 @@ func (s *Server) launch(ctx context.Context, bin, htpasswd string, cfg Config) e
 	cmd.Stderr = tail.writer(cfg.Stderr)
 	cmd.WaitDelay = time.Second
 	setProcAttr(cmd)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting registry %s: %w", bin, err)
-	}
 	s.Host, s.cmd, s.exited = host, cmd, make(chan struct{})
+	started := make(chan error, 1)
 	go func() {
+		// The kernel sends the parent-death signal when the thread that
+		// started the registry ends, not the process, and Go ends a
+		// thread whose goroutine exits locked to it: the registry is
+		// started from a thread kept, locked here, until it exits.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		s.waitErr = cmd.Wait()
 		close(s.exited)
 	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("starting registry %s: %w", bin, err)
+	}
 
 	err = s.waitReady(ctx, id)
 	if err == nil {

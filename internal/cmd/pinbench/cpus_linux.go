@@ -90,19 +90,25 @@ func (c *cpuSplit) serve(on bool, pids ...int) error {
 
 // start starts cmd on the client CPUs (on every CPU when c is nil). A
 // child takes the CPU mask of the thread that forks it, so the fork is
-// done from a thread of its own, which exits afterwards.
+// done from a thread locked for the while, whose mask is then put back:
+// the thread lives on, since the registry's parent-death signal would go
+// off if a thread that started it ended.
 func (c *cpuSplit) start(cmd *exec.Cmd) error {
 	if c == nil {
 		return cmd.Start()
 	}
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // not unlocked: the thread ends with this goroutine
-		if err := unix.SchedSetaffinity(0, &c.client); err != nil {
-			errc <- err
-			return
-		}
-		errc <- cmd.Start()
-	}()
-	return <-errc
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var was unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &was); err != nil {
+		return err
+	}
+	if err := unix.SchedSetaffinity(0, &c.client); err != nil {
+		return err
+	}
+	err := cmd.Start()
+	if rerr := unix.SchedSetaffinity(0, &was); err == nil {
+		err = rerr
+	}
+	return err
 }
