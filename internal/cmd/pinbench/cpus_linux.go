@@ -23,7 +23,16 @@ type cpuSplit struct {
 // the registry side; nil when there are fewer than two.
 func newSplit() *cpuSplit {
 	var all unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &all); err != nil || all.Count() < 2 {
+	if err := unix.SchedGetaffinity(0, &all); err != nil {
+		return nil
+	}
+	return splitCPUs(all)
+}
+
+// splitCPUs gives the first half of all (the smaller half, when odd) to
+// the registry side and the rest to the client; nil for fewer than two.
+func splitCPUs(all unix.CPUSet) *cpuSplit {
+	if all.Count() < 2 {
 		return nil
 	}
 	c := &cpuSplit{all: all}

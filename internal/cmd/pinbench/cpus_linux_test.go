@@ -1,0 +1,40 @@
+package main
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestSplitCPUs(t *testing.T) {
+	set := func(cpus ...int) unix.CPUSet {
+		var s unix.CPUSet
+		for _, c := range cpus {
+			s.Set(c)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		all            []int
+		server, client string
+	}{
+		{[]int{0, 1}, "0", "1"},
+		{[]int{0, 1, 2, 3}, "0,1", "2,3"},
+		{[]int{1, 3, 5}, "1", "3,5"},
+		{[]int{2, 70, 71, 130}, "2,70", "71,130"},
+	} {
+		c := splitCPUs(set(tc.all...))
+		if c == nil {
+			t.Fatalf("splitCPUs(%v) = nil", tc.all)
+		}
+		if got := cpuList(&c.server); got != tc.server {
+			t.Errorf("splitCPUs(%v) server = %s, want %s", tc.all, got, tc.server)
+		}
+		if got := cpuList(&c.client); got != tc.client {
+			t.Errorf("splitCPUs(%v) client = %s, want %s", tc.all, got, tc.client)
+		}
+	}
+	if c := splitCPUs(set(3)); c != nil {
+		t.Errorf("splitCPUs of one CPU = %v, want nil", c)
+	}
+}
