@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -118,16 +119,19 @@ type composeProject struct {
 
 var quietCompose sync.Once
 
+const composeProjectName = "COMPOSE_PROJECT_NAME"
+
 // composeOptions are the options docker compose loads abs with, every
-// profile included.
+// profile included. The project is named as docker compose names it
+// (COMPOSE_PROJECT_NAME, then name:, then the directory), which is what
+// ${COMPOSE_PROJECT_NAME} reads.
 func composeOptions(abs []string, interpolate bool) (*cli.ProjectOptions, error) {
 	return cli.NewProjectOptions(abs,
 		cli.WithWorkingDirectory(filepath.Dir(abs[0])),
 		cli.WithOsEnv, cli.WithEnvFiles(), cli.WithDotEnv,
 		cli.WithProfiles([]string{"*"}),
 		cli.WithInterpolation(interpolate),
-		cli.WithoutEnvironmentResolution, cli.WithoutLabelsResolution,
-		cli.WithName("pin"))
+		cli.WithoutEnvironmentResolution, cli.WithoutLabelsResolution)
 }
 
 // prepareProject does the cheap part of loading files as one project:
@@ -162,7 +166,9 @@ func (s *scanner) prepareProject(files []string) *composeProject {
 		p.err = fmt.Errorf("docker compose would refuse it: %s", s.relErr(err))
 		return p
 	}
-	p.opts, p.env = opts, opts.Environment
+	// compose-go's load writes COMPOSE_PROJECT_NAME into its options'
+	// environment: the finder and the links read the variables as given.
+	p.opts, p.env = opts, maps.Clone(opts.Environment)
 	return p
 }
 
@@ -187,6 +193,12 @@ func (s *scanner) loadProject(ctx context.Context, p *composeProject) {
 			if svc.Build != nil {
 				p.built[name] = why
 			}
+		}
+		// Compose gives ${COMPOSE_PROJECT_NAME} the project's name when
+		// the variable is not set; so does the finder, which reads the
+		// files after this.
+		if _, ok := p.env[composeProjectName]; !ok {
+			p.env[composeProjectName] = proj.Name
 		}
 		return
 	}
@@ -295,6 +307,9 @@ func (s *scanner) startCompose(ctx context.Context, names, roots []string) *comp
 		defer close(c.done)
 		var wg sync.WaitGroup
 		for _, p := range order {
+			if ctx.Err() != nil {
+				break // interrupted: the scan reports it
+			}
 			wg.Add(1)
 			s.pool.run(func() {
 				defer wg.Done()
@@ -302,6 +317,10 @@ func (s *scanner) startCompose(ctx context.Context, names, roots []string) *comp
 			})
 		}
 		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			c.err = err
+			return
+		}
 		var errs []error
 		var warns []Notice
 		for _, p := range order {

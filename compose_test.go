@@ -246,3 +246,51 @@ func TestScanParsers(t *testing.T) {
 		}
 	}
 }
+
+// TestScanErrorOrder: the errors of a scan come in file order, however
+// the parsers' reads went.
+func TestScanErrorOrder(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{}
+	for _, n := range []string{"a", "m", "z"} {
+		files[n+".yaml"] = "apiVersion: v1\nkind: Pod\nspec: {containers: [\n"
+	}
+	dir := writeTree(t, files)
+	for range 5 {
+		_, err := List(context.Background(), Options{Paths: []string{dir}, Parsers: 4})
+		if err == nil {
+			t.Fatal("List of malformed files: no error")
+		}
+		msg := err.Error()
+		ia, im, iz := strings.Index(msg, "a.yaml"), strings.Index(msg, "m.yaml"), strings.Index(msg, "z.yaml")
+		if ia < 0 || im < ia || iz < im {
+			t.Fatalf("errors out of file order:\n%s", msg)
+		}
+	}
+}
+
+// TestComposeProjectNameVariable: ${COMPOSE_PROJECT_NAME} reads the
+// project's name as docker compose gives it, from .env or else from the
+// directory, in include: and in image: alike.
+func TestComposeProjectNameVariable(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"a/.env":            "COMPOSE_PROJECT_NAME=app\n",
+		"a/compose.yaml":    "include:\n  - ${COMPOSE_PROJECT_NAME}/more.yml\nservices:\n  web:\n    image: acme/${COMPOSE_PROJECT_NAME}:1\n",
+		"a/app/more.yml":    "services:\n  inc:\n    image: acme/inc:3\n",
+		"shop/compose.yaml": "services:\n  web:\n    image: acme/${COMPOSE_PROJECT_NAME}-web:2\n",
+	})
+	res, err := List(context.Background(), Options{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res.Refs {
+		got = append(got, r.Image)
+	}
+	sort.Strings(got)
+	want := []string{"docker.io/acme/app:1", "docker.io/acme/inc:3", "docker.io/acme/shop-web:2"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("references (-want +got):\n%s", diff)
+	}
+}

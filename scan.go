@@ -195,6 +195,7 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 	case err != nil:
 		return nil, err
 	case len(errs) > 0:
+		slices.SortStableFunc(errs, compareFileErrors) // in file order, however the reads went
 		return nil, errors.Join(errs...)
 	}
 	if cs != nil {

@@ -44,10 +44,12 @@ func writeAll(root string, files []FileDiff, lastN int) error {
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err := g.Wait()
+	// Synced whether or not every write succeeded: what was renamed stays.
+	syncDirs(targets[:len(sources)])
+	if err != nil {
 		return err
 	}
-	syncDirs(targets[:len(sources)])
 	for i := len(sources); i < len(files); i++ {
 		if err := writeAtomic(targets[i], files[i].New); err != nil {
 			return &FileError{File: files[i].Path, Err: fmt.Errorf("writing: %w", err)}

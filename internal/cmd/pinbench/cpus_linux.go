@@ -70,7 +70,8 @@ func cpuList(s *unix.CPUSet) string {
 
 // serve moves every thread of the processes pids (0 is this one) to the
 // registry side, or back to every CPU when on is false. Threads a process
-// starts later take the mask of the thread that starts them.
+// starts later take the mask of the thread that starts them; a thread
+// started while the threads are being moved is caught by another pass.
 func (c *cpuSplit) serve(on bool, pids ...int) error {
 	set := &c.all
 	if on {
@@ -80,17 +81,26 @@ func (c *cpuSplit) serve(on bool, pids ...int) error {
 		if pid == 0 {
 			pid = os.Getpid()
 		}
-		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-		if err != nil {
-			return err
-		}
-		for _, t := range tasks {
-			tid, err := strconv.Atoi(t.Name())
+		moved := map[int]bool{}
+		for {
+			tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 			if err != nil {
-				continue
+				return err
 			}
-			if err := unix.SchedSetaffinity(tid, set); err != nil && err != unix.ESRCH {
-				return fmt.Errorf("setting the CPUs of thread %d: %w", tid, err)
+			fresh := 0
+			for _, t := range tasks {
+				tid, err := strconv.Atoi(t.Name())
+				if err != nil || moved[tid] {
+					continue
+				}
+				if err := unix.SchedSetaffinity(tid, set); err != nil && err != unix.ESRCH {
+					return fmt.Errorf("setting the CPUs of thread %d: %w", tid, err)
+				}
+				moved[tid] = true
+				fresh++
+			}
+			if fresh == 0 {
+				break
 			}
 		}
 	}
@@ -99,25 +109,36 @@ func (c *cpuSplit) serve(on bool, pids ...int) error {
 
 // start starts cmd on the client CPUs (on every CPU when c is nil). A
 // child takes the CPU mask of the thread that forks it, so the fork is
-// done from a thread locked for the while, whose mask is then put back:
-// the thread lives on, since the registry's parent-death signal would go
-// off if a thread that started it ended.
+// done from a goroutine locked to its thread, whose mask is then put back
+// before the thread goes back to run others. Should that fail, the
+// goroutine ends still locked, and Go ends the thread with it.
 func (c *cpuSplit) start(cmd *exec.Cmd) error {
 	if c == nil {
 		return cmd.Start()
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var was unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &was); err != nil {
-		return err
-	}
-	if err := unix.SchedSetaffinity(0, &c.client); err != nil {
-		return err
-	}
-	err := cmd.Start()
-	if rerr := unix.SchedSetaffinity(0, &was); err == nil {
-		err = rerr
-	}
-	return err
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		var was unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &was); err != nil {
+			runtime.UnlockOSThread()
+			errc <- err
+			return
+		}
+		if err := unix.SchedSetaffinity(0, &c.client); err != nil {
+			errc <- err // the mask may be half set: the thread ends
+			return
+		}
+		err := cmd.Start()
+		if rerr := unix.SchedSetaffinity(0, &was); rerr != nil {
+			if err == nil {
+				err = rerr
+			}
+			errc <- err // locked still: the thread ends with this goroutine
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- err
+	}()
+	return <-errc
 }
