@@ -34,10 +34,11 @@ var composeBases = []string{"compose.yaml", "compose.yml", "docker-compose.yaml"
 // composeOverrides are read after a base file when they exist.
 var composeOverrides = []string{"compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml"}
 
-// kindOf says which finder reads path: the config's extra Compose names
-// first, then the file's name.
+// kindOf says which finder reads path: a file a Compose file reads by
+// include: or extends: (once those are known) and the config's extra
+// Compose names first, then the file's name.
 func (s *scanner) kindOf(path string) (rewrite.Kind, bool) {
-	if s.configCompose(path) {
+	if _, linked := s.compose[path]; linked || s.configCompose(path) {
 		return rewrite.Compose, true
 	}
 	return rewrite.KindOf(path)
@@ -252,9 +253,10 @@ type composeSet struct {
 	// extra lists the files reached through include: and extends:.
 	extra   []string
 	notices []Notice
-	load    func() // loads the projects, then closes done
-	done    chan struct{}
-	err     error // set before done is closed
+	// projects are loaded by loadAll, which then closes done.
+	projects []*composeProject
+	done     chan struct{}
+	err      error // set before done is closed
 }
 
 // wait waits for the projects to load and says whether Compose refuses one.
@@ -266,11 +268,11 @@ func (c *composeSet) wait() error {
 	return c.err
 }
 
-// startCompose finds the projects of the Compose files among names, reads
-// their variables and follows their include: and extends: links; start
+// prepareCompose finds the projects of the Compose files among names, reads
+// their variables and follows their include: and extends: links; startLoads
 // then loads them with compose-go. A project's files are read only after
 // wait: compose-go tells which of their services build their image.
-func (s *scanner) startCompose(ctx context.Context, names, roots []string) *composeSet {
+func (s *scanner) prepareCompose(names, roots []string) *composeSet {
 	var composeNames []string
 	for _, n := range names {
 		if k, _ := s.kindOf(n); k == rewrite.Compose {
@@ -294,7 +296,7 @@ func (s *scanner) startCompose(ctx context.Context, names, roots []string) *comp
 			order = append(order, p)
 		}
 	}
-	c := &composeSet{envs: map[string]rewrite.ComposeEnv{}, done: make(chan struct{})}
+	c := &composeSet{envs: map[string]rewrite.ComposeEnv{}, projects: order, done: make(chan struct{})}
 	for _, p := range order {
 		for _, f := range p.files {
 			if _, ok := c.envs[f]; !ok {
@@ -303,61 +305,63 @@ func (s *scanner) startCompose(ctx context.Context, names, roots []string) *comp
 		}
 	}
 	c.follow(composeNames, roots)
-	c.load = func() {
-		defer close(c.done)
-		var wg sync.WaitGroup
-		for _, p := range order {
-			if ctx.Err() != nil {
-				break // interrupted: the scan reports it
-			}
-			wg.Add(1)
-			s.pool.run(func() {
-				defer wg.Done()
-				s.loadProject(ctx, p)
-			})
-		}
-		wg.Wait()
-		if err := ctx.Err(); err != nil {
-			c.err = err
-			return
-		}
-		var errs []error
-		var warns []Notice
-		for _, p := range order {
-			if p.warn != "" {
-				warns = append(warns, Notice{File: p.files[len(p.files)-1], Reason: p.warn})
-			}
-			if p.readErr != nil {
-				errs = append(errs, p.readErr)
-				continue
-			}
-			if p.err != nil {
-				errs = append(errs, &FileError{File: p.files[len(p.files)-1], Err: p.err,
-					hint: fmt.Sprintf("docker compose %s config shows the same; fix the file or exclude it in .pin.yaml", composeFlags(p.files))})
-				continue
-			}
-			// A file in several projects takes the first project's word
-			// for a service.
-			for _, f := range p.files {
-				built := c.envs[f].Built
-				for svc, why := range p.built {
-					if _, ok := built[svc]; !ok {
-						built[svc] = why
-					}
-				}
-			}
-		}
-		c.notices = append(warns, c.notices...)
-		c.err = errors.Join(errs...)
-	}
 	return c
 }
 
-// start starts loading the projects in the background.
-func (c *composeSet) start() {
+// startLoads loads the projects of c in the background, on the scan's parsers,
+// and closes c.done when they are loaded.
+func (s *scanner) startLoads(ctx context.Context, c *composeSet) {
 	if c != nil {
-		go c.load()
+		go s.loadAll(ctx, c)
 	}
+}
+
+func (s *scanner) loadAll(ctx context.Context, c *composeSet) {
+	defer close(c.done)
+	var wg sync.WaitGroup
+	for _, p := range c.projects {
+		if ctx.Err() != nil {
+			break // interrupted: the scan reports it
+		}
+		wg.Add(1)
+		s.pool.run(func() {
+			defer wg.Done()
+			s.loadProject(ctx, p)
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		c.err = err
+		return
+	}
+	var errs []error
+	var warns []Notice
+	for _, p := range c.projects {
+		if p.warn != "" {
+			warns = append(warns, Notice{File: p.files[len(p.files)-1], Reason: p.warn})
+		}
+		if p.readErr != nil {
+			errs = append(errs, p.readErr)
+			continue
+		}
+		if p.err != nil {
+			errs = append(errs, &FileError{File: p.files[len(p.files)-1], Err: p.err,
+				hint: fmt.Sprintf("docker compose %s config shows the same; fix the file or exclude it in .pin.yaml", composeFlags(p.files))})
+			continue
+		}
+		// A file in several projects takes the first project's word for
+		// a service.
+		for _, f := range p.files {
+			built := c.envs[f].Built
+			for svc, why := range p.built {
+				if _, ok := built[svc]; !ok {
+					built[svc] = why
+				}
+			}
+		}
+	}
+	c.notices = append(warns, c.notices...)
+	c.err = errors.Join(errs...)
 }
 
 // follow follows include: and extends: from files to the files where the

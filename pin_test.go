@@ -2,11 +2,8 @@ package pin
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
-	"io/fs"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -22,10 +19,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/pin-tool/pin/internal/filetree"
 	"github.com/pin-tool/pin/lockfile"
 	"github.com/pin-tool/pin/resolve"
 )
@@ -77,27 +74,20 @@ func (tr *testRegistry) push(t *testing.T, repoTag string) string {
 	return d.String()
 }
 
-// pushIndex writes a two-platform index and returns its digest.
+// pushIndex writes an index of two random images, linux/amd64 and
+// linux/arm64, and returns its digest.
 func (tr *testRegistry) pushIndex(t *testing.T, repoTag string) string {
 	t.Helper()
-	var adds []mutate.IndexAddendum
-	for _, p := range []v1.Platform{{OS: "linux", Architecture: "arm64"}, {OS: "linux", Architecture: "amd64"}} {
+	imgs := map[string]v1.Image{}
+	for _, p := range []string{"linux/amd64", "linux/arm64"} {
 		img, err := random.Image(64, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+		imgs[p] = img
 	}
-	idx := mutate.AppendManifests(empty.Index, adds...)
-	ref, err := name.ParseReference(tr.host + "/" + repoTag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := idx.Digest()
-	return d.String()
+	d, _ := tr.pushPlatformIndex(t, repoTag, imgs)
+	return d
 }
 
 func (tr *testRegistry) resolver(t *testing.T, mirrors map[string]string) Resolver {
@@ -113,14 +103,8 @@ func (tr *testRegistry) resolver(t *testing.T, mirrors map[string]string) Resolv
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for p, s := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := filetree.Write(dir, files); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }
@@ -128,20 +112,7 @@ func writeTree(t *testing.T, files map[string]string) string {
 // snapshot hashes every file below dir, to prove nothing was written.
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		info, _ := d.Info()
-		sum := sha256.Sum256(b)
-		m[p] = hex.EncodeToString(sum[:]) + " " + info.Mode().String()
-		return nil
-	})
+	m, err := filetree.Hash(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,9 @@ package pin
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,13 +64,15 @@ func (tr *testRegistry) pushPlatformImage(t *testing.T, repoTag, p string) strin
 	return digestOf(t, img)
 }
 
-// pushPlatformIndex pushes an index of the given images, by platform, to
-// host/repoTag and returns its digest and its images' digests.
+// pushPlatformIndex pushes an index of the given images, by platform (in
+// platform order), to host/repoTag and returns its digest and its images'
+// digests.
 func (tr *testRegistry) pushPlatformIndex(t *testing.T, repoTag string, imgs map[string]v1.Image) (string, map[string]string) {
 	t.Helper()
 	var adds []mutate.IndexAddendum
 	digests := map[string]string{}
-	for p, img := range imgs {
+	for _, p := range slices.Sorted(maps.Keys(imgs)) {
+		img := imgs[p]
 		pl, err := v1.ParsePlatform(p)
 		if err != nil {
 			t.Fatal(err)

@@ -129,7 +129,7 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 	// them, and a Compose file is read once its project has loaded.
 	s.pool = newParsePool(s.parsers)
 	defer s.pool.close()
-	cs := s.startCompose(ctx, names, res.roots)
+	cs := s.prepareCompose(names, res.roots)
 	if cs != nil {
 		s.compose = cs.envs
 		for _, e := range cs.extra {
@@ -174,13 +174,13 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 	}
 	var composeIdx []int
 	for i, name := range names {
-		if s.isCompose(name) {
+		if k, _ := s.kindOf(name); k == rewrite.Compose {
 			composeIdx = append(composeIdx, i)
 			continue
 		}
 		read(i)
 	}
-	cs.start()
+	s.startLoads(ctx, cs)
 	composeErr := cs.wait()
 	if composeErr == nil {
 		for _, i := range composeIdx {
@@ -220,19 +220,9 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 	return res, nil
 }
 
-// isCompose reports whether name is read as a Compose file.
-func (s *scanner) isCompose(name string) bool {
-	kind, _ := s.kindOf(name)
-	_, linked := s.compose[name] // read by include: or extends:
-	return kind == rewrite.Compose || linked
-}
-
 // read reads one file and runs its finder.
 func (s *scanner) read(name string) (*File, []Notice, error) {
 	kind, known := s.kindOf(name)
-	if _, linked := s.compose[name]; linked {
-		kind, known = rewrite.Compose, true // read by include: or extends:
-	}
 	if !known {
 		kind = rewrite.Dockerfile // named explicitly with another name: read as a Dockerfile
 	}

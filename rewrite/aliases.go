@@ -16,13 +16,15 @@ const maxExpanded = 1_000_000
 // checkAliases refuses a document whose aliases expand it past maxExpanded
 // nodes, naming the line where it crosses. It counts each node once. A
 // file with no '*' has no alias: its documents are as large as written.
-func checkAliases(data []byte, doc *yaml.Node) error {
+func checkAliases(data []byte, docs []*yaml.Node) error {
 	if bytes.IndexByte(data, '*') < 0 {
 		return nil
 	}
-	c := aliasCounter{size: map[*yaml.Node]int{}}
-	if c.count(doc) > maxExpanded {
-		return &Error{Line: c.line, Msg: fmt.Sprintf("YAML aliases at line %d expand the document past %d nodes (an alias bomb)", c.line, maxExpanded)}
+	for _, doc := range docs {
+		c := aliasCounter{size: map[*yaml.Node]int{}}
+		if c.count(doc) > maxExpanded {
+			return &Error{Line: c.line, Msg: fmt.Sprintf("YAML aliases at line %d expand the document past %d nodes (an alias bomb)", c.line, maxExpanded)}
+		}
 	}
 	return nil
 }

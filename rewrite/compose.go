@@ -42,6 +42,9 @@ func (e ComposeEnv) lookup(name string) (string, bool) {
 func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 	f := Found{Kind: Compose}
 	docs, err := decodeAll(data)
+	if err == nil {
+		err = checkAliases(data, docs)
+	}
 	if err != nil {
 		return f, err
 	}
@@ -50,9 +53,6 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 	for _, doc := range docs {
 		if len(doc.Content) == 0 {
 			continue
-		}
-		if err := checkAliases(data, doc); err != nil {
-			return f, err
 		}
 		services := lookup(deref(doc.Content[0]), "services")
 		if services == nil {

@@ -31,14 +31,14 @@ func FindKubernetes(data []byte) (Found, error) {
 		}
 		return f, err
 	}
+	if err := checkAliases(data, docs); err != nil {
+		return f, err
+	}
 	lm := newLineMap(data)
 	seen := make(map[*yaml.Node]bool)
 	for _, doc := range docs {
 		if len(doc.Content) == 0 {
 			continue
-		}
-		if err := checkAliases(data, doc); err != nil {
-			return f, err
 		}
 		root := doc.Content[0]
 		if root.Kind != yaml.MappingNode || lookup(root, "apiVersion") == nil || lookup(root, "kind") == nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/pin-tool/pin/lockfile"
 )
 
@@ -88,13 +89,7 @@ func TestBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := chtree(t, map[string]string{"deploy/good.yaml": goodYAML, "images.lock": goodLock})
 			if tt.data != "" {
-				p := filepath.Join(dir, filepath.FromSlash(tt.file))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(tt.data), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				writeFiles(t, dir, map[string]string{tt.file: tt.data})
 			}
 			if tt.setup != nil {
 				tt.setup(t, dir)

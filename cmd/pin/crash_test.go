@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pin-tool/pin/internal/filetree"
 	"github.com/pin-tool/pin/lockfile"
 )
 
@@ -45,14 +45,8 @@ func crashTree(n int) map[string]string {
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
-	for p, s := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := filetree.Write(dir, files); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -201,19 +195,7 @@ func memDir(t *testing.T) string {
 // readFiles returns the contents of every file below dir by slash path.
 func readFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		m[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
+	m, err := filetree.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,15 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pin-tool/pin/internal/filetree"
 	"github.com/pin-tool/pin/internal/testregistry"
 )
 
@@ -43,33 +42,20 @@ func (r result) want(t *testing.T, code int) result {
 func chtree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for p, s := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	t.Chdir(dir)
 	t.Setenv("DOCKER_CONFIG", filepath.Join(dir, ".no-docker-config"))
 	t.Setenv("GITHUB_ACTIONS", "") // these tests expect text output, even when CI runs them in Actions
 	return dir
 }
 
+// hashTree hashes every file below dir, to show that nothing was written.
 func hashTree(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	m := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, _ := os.ReadFile(p)
-		s := sha256.Sum256(b)
-		m[p] = hex.EncodeToString(s[:])
-		return nil
-	})
+	m, err := filetree.Hash(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return m
 }
 

@@ -4,11 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/pin-tool/pin/internal/filetree"
 	"github.com/pin-tool/pin/lockfile"
 )
 
@@ -72,7 +71,7 @@ func WriteNetworkTree(dir string, refs []Ref) error {
 		files[fmt.Sprintf("docker/%02d/Dockerfile", i/20)] = fmt.Sprintf(
 			"FROM %s AS build\nRUN make\nFROM %s\nCOPY --from=build /out /app\n", spell(refs[i], i), spell(refs[i+1], i))
 	}
-	return writeFiles(dir, files)
+	return filetree.Write(dir, files)
 }
 
 // deploymentYAML is a Deployment, a Service and a ConfigMap, about pad+2.5
@@ -192,18 +191,5 @@ func WriteScanTree(dir string, files int) (int64, error) {
 		l.Images = append(l.Images, lockfile.Entry{Image: key, Digest: d, Sources: srcs})
 	}
 	m["images.lock"] = string(l.Marshal())
-	return size, writeFiles(dir, m)
-}
-
-func writeFiles(dir string, files map[string]string) error {
-	for p, s := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return size, filetree.Write(dir, m)
 }

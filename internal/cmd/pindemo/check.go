@@ -3,11 +3,11 @@ package main
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/pin-tool/pin/internal/filetree"
 )
 
 var (
@@ -87,22 +87,7 @@ func (s *session) checkPinned(digests map[string]string) error {
 
 // files reads every file of the example repository, by slash-separated path.
 func (s *session) files() (map[string]string, error) {
-	files := map[string]string{}
-	err := filepath.WalkDir(s.repo, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(s.repo, path)
-		if err != nil {
-			return err
-		}
-		files[filepath.ToSlash(rel)] = string(data)
-		return nil
-	})
+	files, err := filetree.Read(s.repo)
 	if err != nil {
 		return nil, fmt.Errorf("reading the example repository: %w", err)
 	}
