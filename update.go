@@ -66,8 +66,8 @@ func (r *UpdateResult) LockChanged() bool { return !bytes.Equal(r.Lock.Old, r.Lo
 func (r *UpdateResult) Changed() bool { return len(r.Files) > 0 || r.LockChanged() }
 
 // Update resolves every reference below opts.Paths, plans the new sources
-// and lock, checks every edit, and then (unless DryRun) writes them. Nothing
-// is written unless every reference resolved and every edit checked out.
+// and lock, checks every edit, and then (unless DryRun) writes them. No file
+// is replaced unless every reference resolved and every edit checked out.
 // Without a Resolver, references are answered from the lock.
 func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	if opts.Resolver != nil {
@@ -79,8 +79,15 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	}
 	keys, refs, uses := distinct(s.files)
 	// Each file is spliced, and its splice checked, as soon as its last
-	// reference is resolved, while the registry answers the rest.
-	ap := newApplier(s.files, sc.parsers)
+	// reference is resolved, while the registry answers the rest; its new
+	// bytes then go to a temporary file beside it, renamed into place only
+	// when everything has resolved and checked out.
+	var st *stager
+	if !opts.DryRun && !opts.LockOnly {
+		st = newStager(sc.cwd)
+		defer st.abort() // after ap.close: no splice stages a file after it
+	}
+	ap := newApplier(s.files, sc.parsers, st)
 	defer ap.close()
 	var res map[string]resolved
 	if opts.Resolver == nil {
@@ -112,18 +119,18 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	if opts.DryRun {
 		return out, nil
 	}
-	var writes []FileDiff
-	if !opts.LockOnly {
-		writes = append(writes, out.Files...)
+	if st != nil {
+		if err := st.commit(out.Files); err != nil {
+			return nil, err
+		}
+		out.Written = len(out.Files) > 0
 	}
-	lastN := 0
 	if out.LockChanged() {
-		writes, lastN = append(writes, out.Lock), 1
+		if err := writeLast(sc.cwd, out.Lock); err != nil {
+			return nil, err
+		}
+		out.Written = true
 	}
-	if err := writeAll(sc.cwd, writes, lastN); err != nil {
-		return nil, err
-	}
-	out.Written = len(writes) > 0
 	return out, nil
 }
 
@@ -147,7 +154,9 @@ func editsFor(f *File, res map[string]resolved) []rewrite.Edit {
 type applier struct {
 	files []*File
 	pool  *parsePool
-	wg    sync.WaitGroup
+	// stager, if set, writes each spliced file's temporary file.
+	stager *stager
+	wg     sync.WaitGroup
 
 	mu      sync.Mutex
 	res     map[string]resolved
@@ -158,8 +167,8 @@ type applier struct {
 	errs    []error
 }
 
-func newApplier(files []*File, parsers int) *applier {
-	a := &applier{files: files, pool: newParsePool(parsers), res: map[string]resolved{}, byKey: map[string][]int{},
+func newApplier(files []*File, parsers int, st *stager) *applier {
+	a := &applier{files: files, pool: newParsePool(parsers), stager: st, res: map[string]resolved{}, byKey: map[string][]int{},
 		pending: make([]int, len(files)), started: make([]bool, len(files)), out: make([]FileDiff, len(files)), errs: make([]error, len(files))}
 	for i, f := range files {
 		seen := map[string]bool{}
@@ -206,6 +215,9 @@ func (a *applier) start(i int) {
 			a.errs[i] = &FileError{File: f.Path, Err: err}
 		default:
 			a.out[i] = FileDiff{Path: f.Path, Old: f.Data, New: data}
+			if a.stager != nil {
+				a.stager.stage(a.out[i])
+			}
 		}
 	})
 }

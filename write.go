@@ -8,55 +8,144 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 )
 
-// writeAll writes every file atomically: the sources first (concurrently,
-// each by temp file and rename), then the last lastN (the lock) after every
-// source is in place. A run killed part-way leaves each file wholly old or
-// wholly new, and the lock old while any source is: the lock never claims a
-// run that did not finish, verify fails on the mixed tree, and running pin
-// update again repairs it (TestCrashSafety in cmd/pin). Before anything is
-// written, each target is checked: it must be a regular file inside the
-// tree that still holds the bytes pin read.
-func writeAll(root string, files []FileDiff, lastN int) error {
-	targets := make([]string, len(files))
-	for i, f := range files {
-		t, err := target(root, f)
-		if err != nil {
-			return err
-		}
-		targets[i] = t
+// A stager writes the new sources. Each is written, as soon as its bytes
+// are known and while the registry still answers for others, to a
+// temporary file beside it, synced and given its permissions; commit then
+// renames them all into place and syncs their directories, and the lock is
+// written after that (writeLast). A run that fails or is interrupted
+// removes its temporary files and leaves every source as it was. A run
+// killed part-way leaves each file wholly old or wholly new (and perhaps
+// temporary files, named .NAME.pin-*), and the lock old while any source
+// is: the lock never claims a run that did not finish, verify fails on the
+// mixed tree, and running pin update again repairs it (TestCrashSafety in
+// cmd/pin). Each target is checked before its temporary file is written:
+// it must be a regular file inside the tree that still holds the bytes pin
+// read, and at commit it must not have changed since.
+type stager struct {
+	root string
+	sem  chan struct{} // bounds the files written at once
+	wg   sync.WaitGroup
+
+	mu     sync.Mutex
+	staged map[string]*staged // by the source's path
+}
+
+// staged is one source written to its temporary file, or the reason not.
+type staged struct {
+	target string      // the real path to replace
+	info   fs.FileInfo // the target's, when it was checked
+	tmp    string      // the temporary file; "" once renamed or removed
+	err    error
+}
+
+func newStager(root string) *stager {
+	return &stager{root: root, sem: make(chan struct{}, writeJobs), staged: map[string]*staged{}}
+}
+
+// stage starts writing f's new bytes to a temporary file beside it.
+func (s *stager) stage(f FileDiff) {
+	st := &staged{}
+	s.mu.Lock()
+	if _, ok := s.staged[f.Path]; ok {
+		s.mu.Unlock()
+		return
 	}
-	// The sources are written concurrently: each write waits on an fsync,
-	// and a bot's update can touch hundreds of files. Their directories are
-	// synced once each when all are renamed, which makes the renames
-	// durable. The last lastN files (the lock) go after that, one by one.
-	sources := files[:len(files)-lastN]
-	var g errgroup.Group
-	g.SetLimit(writeJobs)
-	for i, f := range sources {
-		g.Go(func() error {
-			if err := writeAtomic(targets[i], f.New); err != nil {
-				return &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", err)}
+	s.staged[f.Path] = st
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.sem <- struct{}{}
+		defer func() { <-s.sem }()
+		st.target, st.info, st.err = target(s.root, f)
+		if st.err == nil {
+			st.tmp, st.err = writeTemp(st.target, f.New, st.info)
+			if st.err != nil {
+				st.err = &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", st.err)}
 			}
-			return nil
-		})
+		}
+	}()
+}
+
+// commit renames the temporary files of files into place, in order, once
+// every one is written and no target has changed since it was checked,
+// and syncs their directories. If any cannot be, none is renamed.
+func (s *stager) commit(files []FileDiff) error {
+	for _, f := range files {
+		s.stage(f) // a no-op for those staged already
 	}
-	err := g.Wait()
-	// Synced whether or not every write succeeded: what was renamed stays.
-	syncDirs(targets[:len(sources)])
+	s.wg.Wait()
+	sts := make([]*staged, len(files))
+	for i, f := range files {
+		st := s.staged[f.Path]
+		if st.err == nil && changedSince(st.target, st.info) {
+			st.err = &FileError{File: f.Path, Err: errors.New("the file changed while pin was running"), hint: "run pin update again"}
+		}
+		if st.err != nil {
+			return st.err
+		}
+		sts[i] = st
+	}
+	var targets []string
+	var err error
+	for i, st := range sts {
+		if err = os.Rename(st.tmp, st.target); err != nil {
+			err = &FileError{File: files[i].Path, Err: fmt.Errorf("writing: %w", pathErr(err))}
+			break
+		}
+		st.tmp = ""
+		targets = append(targets, st.target)
+	}
+	// Synced whether or not every rename succeeded: what was renamed stays.
+	syncDirs(targets)
+	return err
+}
+
+// abort waits for the writes under way and removes every temporary file
+// not renamed into place.
+func (s *stager) abort() {
+	s.wg.Wait()
+	for _, st := range s.staged {
+		if st.tmp != "" {
+			os.Remove(st.tmp)
+			st.tmp = ""
+		}
+	}
+}
+
+// writeLast writes f (the lock) by itself, after the sources: its own
+// temporary file, renamed and its directory synced at once.
+func writeLast(root string, f FileDiff) error {
+	t, info, err := target(root, f)
 	if err != nil {
 		return err
 	}
-	for i := len(sources); i < len(files); i++ {
-		if err := writeAtomic(targets[i], files[i].New); err != nil {
-			return &FileError{File: files[i].Path, Err: fmt.Errorf("writing: %w", err)}
+	tmp, err := writeTemp(t, f.New, info)
+	if err == nil {
+		if err = os.Rename(tmp, t); err != nil {
+			os.Remove(tmp)
 		}
-		syncDirs(targets[i : i+1])
 	}
+	if err != nil {
+		return &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", pathErr(err))}
+	}
+	syncDirs([]string{t})
 	return nil
+}
+
+// changedSince reports whether the file at path is no longer the one, with
+// the size and modification time, that info describes.
+func changedSince(path string, info fs.FileInfo) bool {
+	if info == nil {
+		return false // a new file: nothing was there to change
+	}
+	now, err := os.Stat(path)
+	return err != nil || !os.SameFile(now, info) || now.Size() != info.Size() || !now.ModTime().Equal(info.ModTime())
 }
 
 // syncDirs syncs the directory of each path, once each, concurrently, so
@@ -86,27 +175,32 @@ func syncDirs(paths []string) {
 // writeJobs bounds the files written at once.
 const writeJobs = 16
 
-// target checks that f may be written and returns the real path to write.
-func target(root string, f FileDiff) (string, error) {
+// target checks that f may be written and returns the real path to write
+// and what it is now (nil for a new file).
+func target(root string, f FileDiff) (string, fs.FileInfo, error) {
 	real, err := filepath.EvalSymlinks(f.Path)
 	if errors.Is(err, fs.ErrNotExist) && f.Old == nil {
-		return f.Path, nil // a new lock
+		return f.Path, nil, nil // a new lock
 	}
 	if err != nil {
-		return "", &FileError{File: f.Path, Err: err}
+		return "", nil, &FileError{File: f.Path, Err: err}
 	}
 	if real != filepath.Clean(f.Path) && !within(root, real) {
-		return "", &FileError{File: f.Path, Err: fmt.Errorf("refusing to write through a symlink to %s, outside the tree", real),
+		return "", nil, &FileError{File: f.Path, Err: fmt.Errorf("refusing to write through a symlink to %s, outside the tree", real),
 			hint: "run pin update in the tree that file lies in"}
+	}
+	info, err := os.Stat(real)
+	if err != nil {
+		return "", nil, &FileError{File: f.Path, Err: err}
 	}
 	now, err := os.ReadFile(real)
 	if err != nil {
-		return "", &FileError{File: f.Path, Err: err}
+		return "", nil, &FileError{File: f.Path, Err: err}
 	}
 	if f.Old == nil || !bytes.Equal(now, f.Old) {
-		return "", &FileError{File: f.Path, Err: errors.New("the file changed while pin was running"), hint: "run pin update again"}
+		return "", nil, &FileError{File: f.Path, Err: errors.New("the file changed while pin was running"), hint: "run pin update again"}
 	}
-	return real, nil
+	return real, info, nil
 }
 
 // inside reports whether the absolute path abs is root or lies below it.
@@ -127,38 +221,32 @@ func within(root, path string) bool {
 	return inside(root, abs)
 }
 
-// writeAtomic replaces path with data through a temporary file in the same
-// directory: written, synced, given the old file's permissions, renamed.
-// The caller syncs the directory.
-func writeAtomic(path string, data []byte) (err error) {
+// writeTemp writes data to a new temporary file beside path, synced and
+// with the permissions of info (0644 for a new file), and returns its name.
+// The caller renames it into place and syncs the directory.
+func writeTemp(path string, data []byte, info fs.FileInfo) (name string, err error) {
 	perm := fs.FileMode(0o644)
-	if info, err := os.Stat(path); err == nil {
+	if info != nil {
 		perm = info.Mode().Perm()
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".pin-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".pin-*")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer func() {
 		if err != nil {
+			tmp.Close()
 			os.Remove(tmp.Name())
 		}
 	}()
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+		return "", err
 	}
 	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
+		return "", err
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+		return "", err
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path) // made durable by syncDirs
+	return tmp.Name(), tmp.Close()
 }

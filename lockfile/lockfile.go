@@ -79,6 +79,14 @@ func (e *SyntaxError) Unwrap() error { return e.Err }
 // Parse reads a lock file. Every entry must be canonical and well formed;
 // the result is sorted.
 func Parse(data []byte) (*Lock, error) {
+	if l, ok := parseCanonical(data); ok {
+		return l, nil
+	}
+	return parseYAML(data)
+}
+
+// parseYAML is Parse for a lock in any YAML form.
+func parseYAML(data []byte) (*Lock, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -126,6 +134,86 @@ func Parse(data []byte) (*Lock, error) {
 	}
 	l.Sort()
 	return &l, nil
+}
+
+// parseCanonical reads a lock in the one form Marshal writes, as pin
+// leaves it, line by line without a YAML parser, and reports false for
+// anything else, which Parse then reads as YAML. What it reads is proved
+// by writing it again: the lock is taken only if Marshal gives back the
+// very bytes read, and its entries pass the same checks as Parse's.
+func parseCanonical(data []byte) (*Lock, bool) {
+	text := string(data)
+	head := Header + "\n" + fmt.Sprintf("version: %d\n", Version)
+	if !strings.HasPrefix(text, head) {
+		return nil, false
+	}
+	text = text[len(head):]
+	l := &Lock{Version: Version, Images: []Entry{}}
+	line := strings.Count(head, "\n")
+	next := func(prefix string) (string, bool) {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 || !strings.HasPrefix(text[:i], prefix) {
+			return "", false
+		}
+		v := text[len(prefix):i]
+		text = text[i+1:]
+		line++
+		return v, true
+	}
+	if text == "images: []\n" {
+		return l, true
+	}
+	if _, ok := next("images:"); !ok {
+		return nil, false
+	}
+	for text != "" {
+		var e Entry
+		var ok bool
+		if e.Image, ok = next("  - image: "); !ok {
+			return nil, false
+		}
+		e.Line = line
+		if e.Digest, ok = next("    digest: "); !ok {
+			return nil, false
+		}
+		if strings.HasPrefix(text, "    platforms: ") {
+			v, _ := next("    platforms: ")
+			if e.Platforms, ok = splitFlow(v); !ok {
+				return nil, false
+			}
+		}
+		v, ok := next("    sources: ")
+		if !ok {
+			return nil, false
+		}
+		if e.Sources, ok = splitFlow(v); !ok {
+			return nil, false
+		}
+		l.Images = append(l.Images, e)
+	}
+	if !bytes.Equal(l.Marshal(), data) {
+		return nil, false
+	}
+	seen := make(map[string]bool, len(l.Images))
+	for _, e := range l.Images {
+		if e.check() != nil || seen[e.Image] {
+			return nil, false // Parse says what is wrong, and where
+		}
+		seen[e.Image] = true
+	}
+	return l, true
+}
+
+// splitFlow splits a flow list of plain scalars, "[a, b]".
+func splitFlow(v string) ([]string, bool) {
+	if !strings.HasPrefix(v, "[") || !strings.HasSuffix(v, "]") {
+		return nil, false
+	}
+	v = v[1 : len(v)-1]
+	if v == "" {
+		return []string{}, true
+	}
+	return strings.Split(v, ", "), true
 }
 
 var lineRE = regexp.MustCompile(`line (\d+)`)

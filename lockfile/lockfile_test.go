@@ -108,3 +108,61 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestParseCanonical checks that a lock as pin writes it is read without
+// the YAML parser, into exactly what the YAML parser reads, and that any
+// other form is left to the YAML parser.
+func TestParseCanonical(t *testing.T) {
+	t.Parallel()
+	locks := []*Lock{
+		{Version: 1},
+		{Version: 1, Images: []Entry{{Image: "docker.io/library/nginx:1.25", Digest: d1, Sources: []string{"deploy/web.yaml"}}}},
+		{Version: 1, Images: []Entry{
+			{Image: "docker.io/library/nginx:1.25", Digest: d1, Platforms: []string{"linux/amd64", "linux/arm64/v8"}, Sources: []string{"a.yaml", "compose.yaml", "docker/Dockerfile"}},
+			{Image: "docker.io/library/redis@" + d2, Digest: d2, Sources: []string{}},
+			{Image: "ghcr.io/acme/api:v1", Digest: d2, Sources: []string{"my dir/web app.yaml", "x, y.yaml", "true", "a: b.yaml"}},
+		}},
+	}
+	for _, l := range locks {
+		data := l.Marshal()
+		fast, ok := parseCanonical(data)
+		slow, err := parseYAML(data)
+		if err != nil {
+			t.Fatalf("parseYAML(%q): %v", data, err)
+		}
+		quoted := strings.Contains(string(data), `"`)
+		if ok == quoted {
+			t.Errorf("parseCanonical(%q) = %v: it reads plain scalars only", data, ok)
+		}
+		if ok {
+			if diff := cmp.Diff(slow, fast); diff != "" {
+				t.Errorf("parseCanonical(%q) differs from the YAML parser (-yaml +canonical):\n%s", data, diff)
+			}
+		}
+	}
+
+	canonical := string(locks[1].Marshal())
+	for name, text := range map[string]string{
+		"a comment":            strings.Replace(canonical, "images:\n", "images: # all\n", 1),
+		"another indent":       strings.ReplaceAll(canonical, "  - image", "- image"),
+		"no final newline":     strings.TrimSuffix(canonical, "\n"),
+		"CRLF":                 strings.ReplaceAll(canonical, "\n", "\r\n"),
+		"a quoted digest":      strings.Replace(canonical, "digest: "+d1, `digest: "`+d1+`"`, 1),
+		"a bad digest":         strings.Replace(canonical, d1, "sha256:11", 1),
+		"a newer version":      strings.Replace(canonical, "version: 1", "version: 2", 1),
+		"entries out of order": string((&Lock{Version: 1}).Marshal()) + "",
+	} {
+		if name == "entries out of order" {
+			two := string(locks[2].Marshal())
+			i := strings.Index(two, "  - image: docker.io/library/redis")
+			j := strings.Index(two, "  - image: ghcr.io")
+			text = two[:i] + two[j:] + two[i:j]
+		}
+		if _, ok := parseCanonical([]byte(text)); ok {
+			t.Errorf("%s: parseCanonical took %q", name, text)
+		}
+	}
+	if _, err := Parse([]byte(strings.Replace(canonical, d1, "sha256:11", 1))); err == nil || !strings.Contains(err.Error(), "digest") {
+		t.Errorf("Parse(a bad digest) = %v, want the YAML path's error about the digest", err)
+	}
+}

@@ -186,7 +186,7 @@ func (s composeService) find(f *Found) error {
 			notice(notReference(text))
 			return nil
 		}
-		ref.Image = img
+		ref.Image, ref.Scalar = img, true
 		s.add(f, ref)
 		return nil
 	}

@@ -49,5 +49,6 @@ func FuzzCompose(f *testing.F) {
 			return // refusing is allowed; a wrong write is not
 		}
 		assertOnlyRefsChanged(t, data, out, found, pins)
+		assertReadsBack(t, find, out, found, pins)
 	})
 }

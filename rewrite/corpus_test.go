@@ -69,6 +69,7 @@ func TestCorpusRoundTrip(t *testing.T) {
 				return nil
 			}
 			assertOnlyRefsChanged(t, data, out, f, edits)
+			assertReadsBack(t, func(b []byte) (Found, error) { return Find(kind, b) }, out, f, edits)
 			if len(f.Refs)+len(f.Notices) > 0 {
 				got[rel] = fmt.Sprintf("%d %d", len(f.Refs), len(f.Notices))
 			}

@@ -108,6 +108,7 @@ func FuzzApply(f *testing.F) {
 		if !bytes.Equal(out[at:], data[pos:]) {
 			t.Fatal("bytes after the last edit changed")
 		}
+		assertReadsBack(t, func(b []byte) (Found, error) { return Find(kind, b) }, out, found, edits)
 	})
 }
 

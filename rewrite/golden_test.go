@@ -87,6 +87,7 @@ func TestGolden(t *testing.T) {
 					t.Errorf("second run changed %s (-first +second):\n%s", in, diff)
 				}
 				assertOnlyRefsChanged(t, data, out, f, pinAll(f))
+				assertReadsBack(t, find, out, f, pinAll(f))
 			})
 		}
 	}
@@ -148,6 +149,20 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+// assertReadsBack finds the references in out again, whether or not Apply
+// did: each must be there, in order, with its edit's text. Apply leaves this
+// out for inert edits, and this is what says they are.
+func assertReadsBack(t *testing.T, find func([]byte) (Found, error), out []byte, f Found, edits []Edit) {
+	t.Helper()
+	want := make(map[int]string, len(edits))
+	for _, e := range edits {
+		want[e.Ref.Start] = e.New
+	}
+	if err := check(f.Refs, out, find, want); err != nil {
+		t.Fatalf("the output does not read back: %v", err)
 	}
 }
 

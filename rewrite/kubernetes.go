@@ -172,7 +172,7 @@ func imageValue(data []byte, lm *lineMap, m, v *yaml.Node, where string, seen ma
 	line, col := lm.position(start)
 	f.Refs = append(f.Refs, Ref{
 		Kind: f.Kind, Line: line, Col: col, Start: start, End: end,
-		Text: v.Value, Image: img, Where: where,
+		Text: v.Value, Image: img, Where: where, Scalar: true,
 	})
 	return nil
 }

@@ -35,6 +35,9 @@ type Ref struct {
 	Expr string
 	// Where says what holds the reference, such as "Deployment/web".
 	Where string
+	// Scalar says Text is a whole YAML scalar as written: plain or quoted,
+	// on one line, with no escapes, so that its bytes are its value.
+	Scalar bool
 }
 
 // Pinned is the text that pins r to digest in the user's own spelling: for

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Edit replaces the text of one reference with New.
@@ -61,7 +62,52 @@ func ApplyWith(find func([]byte) (Found, error), data []byte, refs []Ref, edits 
 		want[r.Start] = e.New
 	}
 	out.Write(data[pos:])
+	if inert(es) {
+		return out.Bytes(), nil
+	}
 	return out.Bytes(), check(refs, out.Bytes(), find, want)
+}
+
+// inert reports whether every edit is one that cannot change how a YAML
+// file parses, so that reading the output again would find the same
+// references with the new texts: each replaces a whole scalar, written on
+// one line with no escapes, by text of the same kind. Both texts start
+// with a letter or digit (no indicator, no document marker), hold only
+// the characters of a reference (no blank, quote, backslash, '#', '$' or
+// flow indicator), and do not end in ':'. Inside quotes such text is
+// literal. A plain scalar reads on through it, since the only one of its
+// characters that can end a plain scalar is ':' followed by a blank, and
+// it stops after it exactly where it stopped before, at the same bytes.
+// Any other edit is checked by finding the references again.
+func inert(edits []Edit) bool {
+	for _, e := range edits {
+		if !e.Ref.Scalar || !inertText(e.Ref.Text) || !inertText(e.New) {
+			return false
+		}
+	}
+	return true
+}
+
+// inertText reports whether s is text of a reference's characters that
+// starts with a letter or digit and does not end in ':'.
+func inertText(s string) bool {
+	if s == "" || len(s) > maxInert || !isAlnum(s[0]) || s[len(s)-1] == ':' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && !strings.ContainsRune("._/:@-", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// maxInert keeps inert texts well under the 1024 characters a YAML parser
+// looks ahead for a key.
+const maxInert = 512
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // check finds the references again in the edited bytes and compares them to

@@ -71,3 +71,73 @@ func TestApplySameEditTwice(t *testing.T) {
 		t.Errorf("Apply =\n%s\nwant\n%s", out, want)
 	}
 }
+
+// TestInert checks which edits Apply takes as unable to change how the
+// file parses, and that every output it accepts that way reads back with
+// the same references and the new texts, in every place a YAML scalar can
+// stand.
+func TestInert(t *testing.T) {
+	t.Parallel()
+	const d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	pod := func(body string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n" + body
+	}
+	manifests := []string{
+		pod("    - name: a\n      image: nginx\n"),
+		pod("    - name: a\n      image: nginx:1.25 # web\n"),
+		pod("    - name: a\n      image:    nginx:1.25\t# tabs\n"),
+		pod("    - {name: a, image: nginx:1.25}\n"),
+		pod("    - {image: nginx:1.25, name: a}\n"),
+		pod("    - {name: a, image: nginx:1.25 }\n"),
+		pod("    - {name: a, image: \"nginx:1.25\"}\n"),
+		pod("    - name: a\n      image: 'ghcr.io/o/a:v1'\n"),
+		pod("    - name: a\n      image: &img registry.local:5000/team/app:v2\n    - name: b\n      image: *img\n"),
+		pod("    - name: a\n      image: !!str nginx:1.25\n"),
+		pod("    - name: a\n      image:\n        nginx:1.25\n"),
+		pod("    - name: a\n      image: nginx@" + d + "\n"),
+		pod("    - name: a\n      image: nginx:1.25@" + d),
+		strings.ReplaceAll(pod("    - name: a\n      image: nginx:1.25\n"), "\n", "\r\n"),
+		"\ufeff" + pod("    - name: a\n      image: nginx:1.25"),
+		"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  spec: {containers: [{image: nginx:1.25}, {image: redis}]}\n",
+	}
+	for _, m := range manifests {
+		data := []byte(m)
+		f, err := FindKubernetes(data)
+		if err != nil || len(f.Refs) == 0 {
+			t.Fatalf("FindKubernetes(%q) = %d refs, %v", m, len(f.Refs), err)
+		}
+		edits := pinAll(f)
+		if !inert(edits) {
+			t.Errorf("edits of %q are not taken as inert", m)
+		}
+		out, err := Apply(data, f.Refs, edits)
+		if err != nil {
+			t.Fatalf("Apply(%q): %v", m, err)
+		}
+		assertReadsBack(t, func(b []byte) (Found, error) { return FindKubernetes(b) }, out, f, edits)
+	}
+
+	data := []byte(splicePod)
+	f, _ := FindKubernetes(data)
+	dockerfile, _ := FindDockerfile([]byte("FROM nginx:1.25\n"))
+	expr, _ := FindDockerfile([]byte("ARG V=1.25\nFROM nginx:${V}\n"))
+	for _, tt := range []struct {
+		name  string
+		edits []Edit
+	}{
+		{"a trailing blank", []Edit{{Ref: f.Refs[0], New: "nginx:1.26 "}}},
+		{"a flow indicator", []Edit{{Ref: f.Refs[0], New: "nginx:1.25}"}}},
+		{"a comment", []Edit{{Ref: f.Refs[0], New: "nginx:1.25#x"}}},
+		{"a quote", []Edit{{Ref: f.Refs[0], New: "nginx:1.25'"}}},
+		{"a variable", []Edit{{Ref: f.Refs[0], New: "nginx:${V}"}}},
+		{"an indicator first", []Edit{{Ref: f.Refs[0], New: "-nginx:1.25"}}},
+		{"a colon last", []Edit{{Ref: f.Refs[0], New: "nginx:"}}},
+		{"one inert, one not", []Edit{{Ref: f.Refs[0], New: "nginx:1.25@" + d}, {Ref: f.Refs[1], New: "redis:7 #"}}},
+		{"a Dockerfile", pinAll(dockerfile)},
+		{"an expression", pinAll(expr)},
+	} {
+		if inert(tt.edits) {
+			t.Errorf("%s: taken as inert", tt.name)
+		}
+	}
+}

@@ -1,0 +1,120 @@
+package pin
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestStager checks the writes of a run: staged sources are only renamed
+// into place on commit, keep their permissions, and leave no temporary
+// file; a source that changed after it was staged stops the commit before
+// any rename; abort leaves the tree as it was.
+func TestStager(t *testing.T) {
+	t.Parallel()
+	newTree := func(t *testing.T) (string, []FileDiff) {
+		dir := writeTree(t, map[string]string{"a.yaml": "a: 1\n", "sub/b.yaml": "b: 1\n"})
+		if err := os.Chmod(filepath.Join(dir, "sub/b.yaml"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return dir, []FileDiff{
+			{Path: filepath.Join(dir, "a.yaml"), Old: []byte("a: 1\n"), New: []byte("a: 2\n")},
+			{Path: filepath.Join(dir, "sub/b.yaml"), Old: []byte("b: 1\n"), New: []byte("b: 2\n")},
+		}
+	}
+
+	t.Run("commit", func(t *testing.T) {
+		t.Parallel()
+		dir, files := newTree(t)
+		st := newStager(dir)
+		st.stage(files[0])
+		st.wg.Wait()
+		if got := read(t, files[0].Path); got != "a: 1\n" {
+			t.Errorf("a staged file was replaced before commit: %q", got)
+		}
+		if err := st.commit(files); err != nil { // stages b on the way
+			t.Fatal(err)
+		}
+		st.abort() // after commit: nothing left to remove
+		assertFiles(t, dir, map[string]string{"a.yaml": "a: 2\n", "sub/b.yaml": "b: 2\n"}, "after commit")
+		if info, err := os.Stat(files[1].Path); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("sub/b.yaml mode = %v, %v; want 0600 kept", info.Mode(), err)
+		}
+	})
+
+	t.Run("changed after staging", func(t *testing.T) {
+		t.Parallel()
+		dir, files := newTree(t)
+		st := newStager(dir)
+		st.stage(files[0])
+		st.stage(files[1])
+		st.wg.Wait()
+		// Another program rewrites b.yaml between staging and commit.
+		later := time.Now().Add(2 * time.Second)
+		if err := os.WriteFile(files[1].Path, []byte("b: 9\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(files[1].Path, later, later)
+		err := st.commit(files)
+		if err == nil || !strings.Contains(err.Error(), "changed while pin was running") {
+			t.Fatalf("commit = %v, want a refusal", err)
+		}
+		st.abort()
+		assertFiles(t, dir, map[string]string{"a.yaml": "a: 1\n", "sub/b.yaml": "b: 9\n"}, "a refused commit renamed something or left a temporary file")
+	})
+
+	t.Run("abort", func(t *testing.T) {
+		t.Parallel()
+		dir, files := newTree(t)
+		st := newStager(dir)
+		for _, f := range files {
+			st.stage(f)
+		}
+		st.abort()
+		assertFiles(t, dir, map[string]string{"a.yaml": "a: 1\n", "sub/b.yaml": "b: 1\n"}, "after abort")
+	})
+
+	t.Run("changed before staging", func(t *testing.T) {
+		t.Parallel()
+		dir, files := newTree(t)
+		files[0].Old = []byte("a: 0\n") // pin read other bytes than are there now
+		st := newStager(dir)
+		err := st.commit(files)
+		if err == nil || !strings.Contains(err.Error(), "changed while pin was running") {
+			t.Fatalf("commit = %v, want a refusal", err)
+		}
+		st.abort()
+		assertFiles(t, dir, map[string]string{"a.yaml": "a: 1\n", "sub/b.yaml": "b: 1\n"}, "the files")
+	})
+}
+
+// assertFiles checks that the files below dir, temporary files included,
+// are exactly want.
+func assertFiles(t *testing.T, dir string, want map[string]string, what string) {
+	t.Helper()
+	if diff := cmp.Diff(want, contents(t, dir)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
+}
+
+// contents reads every file below dir, temporary files included.
+func contents(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		m[filepath.ToSlash(rel)] = read(t, p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
