@@ -1,6 +1,7 @@
 package pin
 
 import (
+	"container/heap"
 	"context"
 	"sync"
 
@@ -12,26 +13,33 @@ import (
 // prefetcher sends the HEAD of each reference the scan finds as soon as
 // its file is read, so that the registry round trips overlap the reading
 // and parsing of the rest of the tree; resolution then finds the answers
-// waiting. Each look-up is sent once, and at most jobs at a time.
+// waiting. Each look-up is sent once, by at most jobs workers, the one
+// with the smallest key first: the references of one repository go
+// together, in tag order, however the files that name them are laid out,
+// and the same tree gives the same order of requests every time.
 type prefetcher struct {
 	Resolver // Platforms, Index and PlatformOf pass through
 	ctx      context.Context
-	sem      chan struct{}
+	jobs     int
 	// want says whether the run will look ref up, given the old lock.
 	want func(ref imageref.Ref, lock *lockfile.Lock) bool
 
-	mu sync.Mutex
-	m  map[string]*lookup
+	mu      sync.Mutex
+	m       map[string]*lookup
+	pending lookupQueue
+	workers int // running
 }
 
 type lookup struct {
+	key  string
+	ref  imageref.Ref
 	done chan struct{}
 	d    resolve.Descriptor
 	err  error
 }
 
 func newPrefetcher(ctx context.Context, r Resolver, jobs int, want func(imageref.Ref, *lockfile.Lock) bool) *prefetcher {
-	return &prefetcher{Resolver: r, ctx: ctx, sem: make(chan struct{}, jobs), want: want, m: map[string]*lookup{}}
+	return &prefetcher{Resolver: r, ctx: ctx, jobs: max(jobs, 1), want: want, m: map[string]*lookup{}}
 }
 
 // lookupKey names what Resolve asks the registry: the tag, or the digest.
@@ -49,7 +57,7 @@ func (p *prefetcher) offer(ref imageref.Ref, lock *lockfile.Lock) {
 	}
 }
 
-// get returns ref's look-up, starting it if it is not under way.
+// get returns ref's look-up, queueing it if it is not under way.
 func (p *prefetcher) get(ref imageref.Ref) *lookup {
 	k := lookupKey(ref)
 	p.mu.Lock()
@@ -57,19 +65,47 @@ func (p *prefetcher) get(ref imageref.Ref) *lookup {
 	if l, ok := p.m[k]; ok {
 		return l
 	}
-	l := &lookup{done: make(chan struct{})}
+	l := &lookup{key: k, ref: ref, done: make(chan struct{})}
 	p.m[k] = l
-	go func() {
-		defer close(l.done)
-		select {
-		case p.sem <- struct{}{}:
-		case <-p.ctx.Done():
-			l.err = p.ctx.Err()
+	heap.Push(&p.pending, l)
+	if p.workers < p.jobs {
+		p.workers++
+		go p.work()
+	}
+	return l
+}
+
+// work sends the pending look-ups, smallest key first, until none is left.
+func (p *prefetcher) work() {
+	for {
+		p.mu.Lock()
+		if p.pending.Len() == 0 {
+			p.workers--
+			p.mu.Unlock()
 			return
 		}
-		l.d, l.err = p.Resolver.Resolve(p.ctx, ref)
-		<-p.sem
-	}()
+		l := heap.Pop(&p.pending).(*lookup)
+		p.mu.Unlock()
+		if err := p.ctx.Err(); err != nil {
+			l.err = err
+		} else {
+			l.d, l.err = p.Resolver.Resolve(p.ctx, l.ref)
+		}
+		close(l.done)
+	}
+}
+
+// lookupQueue is a heap of look-ups by key.
+type lookupQueue []*lookup
+
+func (q lookupQueue) Len() int           { return len(q) }
+func (q lookupQueue) Less(i, j int) bool { return q[i].key < q[j].key }
+func (q lookupQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *lookupQueue) Push(x any)        { *q = append(*q, x.(*lookup)) }
+func (q *lookupQueue) Pop() any {
+	old := *q
+	l := old[len(old)-1]
+	*q = old[:len(old)-1]
 	return l
 }
 

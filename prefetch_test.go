@@ -1,0 +1,101 @@
+package pin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/pin-tool/pin/imageref"
+	"github.com/pin-tool/pin/resolve"
+)
+
+// orderResolver records the order of its look-ups and how many run at
+// once; each waits until release is closed.
+type orderResolver struct {
+	Resolver
+	release chan struct{}
+	started chan struct{}
+
+	mu            sync.Mutex
+	order         []string
+	running, most int
+}
+
+func (r *orderResolver) Resolve(ctx context.Context, ref imageref.Ref) (resolve.Descriptor, error) {
+	r.mu.Lock()
+	r.order = append(r.order, ref.Key())
+	r.running++
+	r.most = max(r.most, r.running)
+	r.mu.Unlock()
+	r.started <- struct{}{}
+	<-r.release
+	r.mu.Lock()
+	r.running--
+	r.mu.Unlock()
+	return resolve.Descriptor{Digest: "sha256:" + fmt.Sprintf("%064d", 0)}, nil
+}
+
+// TestPrefetchOrder checks that the prefetcher runs at most jobs look-ups
+// at once, sends each once, and takes the waiting ones in key order,
+// whatever order the files named them in.
+func TestPrefetchOrder(t *testing.T) {
+	t.Parallel()
+	r := &orderResolver{release: make(chan struct{}), started: make(chan struct{}, 100)}
+	p := newPrefetcher(context.Background(), r, 2, wantAll)
+	parse := func(s string) imageref.Ref {
+		ref, err := imageref.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ref
+	}
+	// The first two start at once and hold both workers; the rest wait.
+	p.offer(parse("zeta:1"), nil)
+	p.offer(parse("alpha:9"), nil)
+	<-r.started
+	<-r.started
+	for _, s := range []string{"redis:7", "nginx:1.27", "docker.io/library/nginx:1.27", "ghcr.io/o/b:2", "ghcr.io/o/a:1", "nginx:1.25", "index.docker.io/library/redis:7"} {
+		p.offer(parse(s), nil)
+	}
+	close(r.release)
+	for _, s := range []string{"zeta:1", "alpha:9", "redis:7", "nginx:1.27", "ghcr.io/o/b:2", "ghcr.io/o/a:1", "nginx:1.25"} {
+		if _, err := p.Resolve(context.Background(), parse(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{
+		"docker.io/library/zeta:1", "docker.io/library/alpha:9", // under way before the rest were named
+		"docker.io/library/nginx:1.25", "docker.io/library/nginx:1.27", "docker.io/library/redis:7",
+		"ghcr.io/o/a:1", "ghcr.io/o/b:2",
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Equal(r.order, want) && !slices.Equal(r.order, append([]string{want[1], want[0]}, want[2:]...)) {
+		t.Errorf("look-ups in order %q, want %q", r.order, want)
+	}
+	if r.most > 2 {
+		t.Errorf("%d look-ups ran at once, want at most 2 (jobs)", r.most)
+	}
+}
+
+// TestPrefetchCanceled checks that look-ups still waiting when the run is
+// canceled end with its error rather than hang.
+func TestPrefetchCanceled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &orderResolver{release: make(chan struct{}), started: make(chan struct{}, 100)}
+	p := newPrefetcher(ctx, r, 1, wantAll)
+	a, _ := imageref.Parse("a:1")
+	b, _ := imageref.Parse("b:1")
+	p.offer(a, nil)
+	<-r.started
+	p.offer(b, nil)
+	cancel()
+	close(r.release)
+	if _, err := p.Resolve(context.Background(), b); !errors.Is(err, context.Canceled) {
+		t.Errorf("Resolve(b) after cancel = %v, want context.Canceled", err)
+	}
+}
