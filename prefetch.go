@@ -28,6 +28,19 @@ type prefetcher struct {
 	m       map[string]*lookup
 	pending lookupQueue
 	workers int // running
+
+	// With a Resolver that can, each repository is prepared (its ping
+	// and token) ahead of its HEADs, one repository at a time, so that
+	// its first HEAD does not wait on a token round trip.
+	prepare   func(context.Context, imageref.Ref)
+	repos     map[string]bool // repositories seen
+	toPrepare lookupQueue     // by repository, smallest first
+	preparing bool
+}
+
+// A preparer sets a repository up ahead of its first request.
+type preparer interface {
+	Prepare(ctx context.Context, ref imageref.Ref)
 }
 
 type lookup struct {
@@ -39,7 +52,11 @@ type lookup struct {
 }
 
 func newPrefetcher(ctx context.Context, r Resolver, jobs int, want func(imageref.Ref, *lockfile.Lock) bool) *prefetcher {
-	return &prefetcher{Resolver: r, ctx: ctx, jobs: max(jobs, 1), want: want, m: map[string]*lookup{}}
+	p := &prefetcher{Resolver: r, ctx: ctx, jobs: max(jobs, 1), want: want, m: map[string]*lookup{}, repos: map[string]bool{}}
+	if pr, ok := r.(preparer); ok {
+		p.prepare = pr.Prepare
+	}
+	return p
 }
 
 // lookupKey names what Resolve asks the registry: the tag, or the digest.
@@ -72,7 +89,31 @@ func (p *prefetcher) get(ref imageref.Ref) *lookup {
 		p.workers++
 		go p.work()
 	}
+	if repo := ref.Repository(); p.prepare != nil && !p.repos[repo] {
+		p.repos[repo] = true
+		heap.Push(&p.toPrepare, &lookup{key: repo, ref: ref})
+		if !p.preparing {
+			p.preparing = true
+			go p.prepareAll()
+		}
+	}
 	return l
+}
+
+// prepareAll prepares the repositories seen, smallest first, one at a
+// time, until none is left.
+func (p *prefetcher) prepareAll() {
+	for {
+		p.mu.Lock()
+		if p.toPrepare.Len() == 0 || p.ctx.Err() != nil {
+			p.preparing = false
+			p.mu.Unlock()
+			return
+		}
+		l := heap.Pop(&p.toPrepare).(*lookup)
+		p.mu.Unlock()
+		p.prepare(p.ctx, l.ref)
+	}
 }
 
 // work sends the pending look-ups, smallest key first, until none is left.

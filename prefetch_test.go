@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pin-tool/pin/imageref"
 	"github.com/pin-tool/pin/resolve"
@@ -97,5 +99,53 @@ func TestPrefetchCanceled(t *testing.T) {
 	close(r.release)
 	if _, err := p.Resolve(context.Background(), b); !errors.Is(err, context.Canceled) {
 		t.Errorf("Resolve(b) after cancel = %v, want context.Canceled", err)
+	}
+}
+
+// prepareResolver counts the repositories prepared.
+type prepareResolver struct {
+	orderResolver
+	prepared map[string]int
+}
+
+func (r *prepareResolver) Prepare(ctx context.Context, ref imageref.Ref) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.prepared[ref.Repository()]++
+}
+
+// TestPrefetchPrepares checks that each repository is prepared once, ahead
+// of its look-ups, when the Resolver can prepare.
+func TestPrefetchPrepares(t *testing.T) {
+	t.Parallel()
+	r := &prepareResolver{orderResolver: orderResolver{release: make(chan struct{}), started: make(chan struct{}, 100)}, prepared: map[string]int{}}
+	close(r.release)
+	p := newPrefetcher(context.Background(), r, 2, wantAll)
+	refs := []string{"nginx:1.25", "nginx:1.27", "docker.io/library/nginx:1.27", "ghcr.io/o/a:1", "ghcr.io/o/a:2", "redis:7"}
+	for _, s := range refs {
+		ref, _ := imageref.Parse(s)
+		p.offer(ref, nil)
+	}
+	for _, s := range refs {
+		ref, _ := imageref.Parse(s)
+		if _, err := p.Resolve(context.Background(), ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]int{"docker.io/library/nginx": 1, "ghcr.io/o/a": 1, "docker.io/library/redis": 1}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		r.mu.Lock()
+		got := maps.Clone(r.prepared)
+		r.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("prepared %v after 10s, want %v", got, want)
+		}
+		if len(got) == len(want) {
+			if !maps.Equal(got, want) {
+				t.Errorf("prepared %v, want %v", got, want)
+			}
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -58,6 +58,8 @@ type VerifyResult struct {
 // the error is for what could not be checked. Any reference whose registry
 // could not be asked makes the error non-nil: unchecked is never fine.
 func Verify(ctx context.Context, opts Options) (*VerifyResult, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // no look-up or preparation outlives the run
 	if opts.Resolver != nil {
 		opts.Resolver = newPrefetcher(ctx, opts.Resolver, opts.jobs(), wantLocked)
 	}

@@ -142,6 +142,15 @@ func (r *Resolver) Resolve(ctx context.Context, ref imageref.Ref) (Descriptor, e
 	return d, nil
 }
 
+// Prepare sets up the repository of ref ahead of its first request: the
+// registry's ping and, with token auth, the repository's token, each sent
+// once as Resolve would send it. Resolve reports any failure.
+func (r *Resolver) Prepare(ctx context.Context, ref imageref.Ref) {
+	if repo, err := r.lookup(ref); err == nil {
+		_, _ = r.session(ctx, repo)
+	}
+}
+
 // headManifest HEADs the manifest at u; want, when set, is the digest it must have.
 func headManifest(ctx context.Context, rt http.RoundTripper, u, want string) (Descriptor, error) {
 	resp, err := do(ctx, rt, http.MethodHead, u, manifestAccept)
