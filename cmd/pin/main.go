@@ -21,17 +21,12 @@ func main() {
 	parsers = runtime.GOMAXPROCS(0)
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(parsers + 1)
-		if os.Getenv("PIN_EXTRAP") != "" {
-			runtime.GOMAXPROCS(parsers + 2)
-		}
 	} else if parsers > 1 {
 		parsers--
 	}
 	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	stopProf := startProf()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stopProf()
 	stop()
 	os.Exit(code)
 }
