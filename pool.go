@@ -1,6 +1,9 @@
 package pin
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // A parsePool runs the CPU-bound part of a run (reading and parsing files,
 // loading Compose projects, checking splices) on a fixed number of
@@ -18,6 +21,10 @@ func newParsePool(n int) *parsePool {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
+			// The worker keeps its thread, marked as a parser's, and the
+			// thread ends with it: no other goroutine runs on it.
+			runtime.LockOSThread()
+			parserThread()
 			for fn := range p.work {
 				fn()
 			}
