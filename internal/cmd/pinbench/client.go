@@ -58,7 +58,7 @@ func clientMain(args []string) error {
 
 // timeClient runs `pinbench client which` against the proxy and returns
 // the time it reports.
-func timeClient(ctx context.Context, o options, split *cpuSplit, self, which, host string, token bool) (time.Duration, error) {
+func timeClient(ctx context.Context, o options, split *cpuSplit, self, which, host string, token bool) (sample, error) {
 	args := []string{"client", which, "-host", host, "-repos", fmt.Sprint(o.repos), "-tags", fmt.Sprint(o.tags), "-jobs", fmt.Sprint(o.jobs)}
 	if token {
 		args = append(args, "-token")
@@ -68,14 +68,14 @@ func timeClient(ctx context.Context, o options, split *cpuSplit, self, which, ho
 	errs := &tail{}
 	cmd.Stdout, cmd.Stderr = &out, errs
 	if err := split.start(cmd); err != nil {
-		return 0, err
+		return sample{}, err
 	}
 	if err := cmd.Wait(); err != nil {
-		return 0, fmt.Errorf("%s: %w: %s", which, err, errs)
+		return sample{}, fmt.Errorf("%s: %w: %s", which, err, errs)
 	}
 	ns, err := strconv.ParseInt(strings.TrimSpace(out.String()), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%s printed %q, not a time", which, out.String())
+		return sample{}, fmt.Errorf("%s printed %q, not a time", which, out.String())
 	}
-	return time.Duration(ns), nil
+	return sample{wall: time.Duration(ns), cpu: cpuOf(cmd.ProcessState)}, nil
 }

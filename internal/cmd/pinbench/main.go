@@ -54,7 +54,7 @@ func main() {
 	flag.IntVar(&o.repos, "repos", 50, "repositories to seed")
 	flag.IntVar(&o.tags, "tags", 20, "tags per repository")
 	flag.IntVar(&o.jobs, "jobs", 8, "concurrent requests, for pin, the floor and the naive approach alike")
-	flag.IntVar(&o.rounds, "rounds", 5, "runs of each measurement; the median is reported")
+	flag.IntVar(&o.rounds, "rounds", 9, "runs of each measurement; the median is reported")
 	flag.BoolVar(&o.latency, "latency", true, "also run with 10ms added to every request")
 	flag.BoolVar(&o.shared, "shared", true, "also run with the registry and the clients sharing every CPU")
 	flag.StringVar(&o.serve, "serve", "", "instead of measuring, write the network tree into this directory, start the seeded registry and its proxy, print the proxy's address and its counts on SIGINT: for profiling pin by hand")

@@ -17,10 +17,49 @@ type mode struct {
 	split bool // the registry side and the clients on their own CPUs
 }
 
-// figure is one approach's median wall time and its requests.
+// sample is one run of a client: its wall time (the floor and the naive
+// approach time their requests themselves; pin's is the whole process)
+// and the CPU time of its process.
+type sample struct {
+	wall, cpu time.Duration
+}
+
+// figure is one approach's runs and its requests.
 type figure struct {
-	time   time.Duration
+	runs   []sample
 	counts bench.Counts
+}
+
+// time is the median wall time of f's runs.
+func (f figure) time() time.Duration {
+	return median(mapRuns(f.runs, func(s sample) time.Duration { return s.wall }))
+}
+
+// cpu is the median CPU time of f's runs.
+func (f figure) cpu() time.Duration {
+	return median(mapRuns(f.runs, func(s sample) time.Duration { return s.cpu }))
+}
+
+// over is the median of the ratios of f's runs to base's, run by run: each
+// round times the clients one after the other, so that a ratio compares
+// runs the machine made at about the same speed.
+func (f figure) over(base figure) float64 {
+	rs := make([]float64, min(len(f.runs), len(base.runs)))
+	for i := range rs {
+		rs[i] = ratio(f.runs[i].wall, base.runs[i].wall)
+	}
+	if len(rs) == 0 {
+		return 0
+	}
+	return median(rs)
+}
+
+func mapRuns(runs []sample, f func(sample) time.Duration) []time.Duration {
+	out := make([]time.Duration, len(runs))
+	for i, r := range runs {
+		out[i] = f(r)
+	}
+	return out
 }
 
 // netResult is one mode's figures.
@@ -48,14 +87,13 @@ func measureNet(ctx context.Context, o options, split *cpuSplit, self, host stri
 	if err != nil {
 		return res, err
 	}
-	var floors, updates, checks, naives []time.Duration
 	for range o.rounds {
 		p.Reset()
-		d, err := timeClient(ctx, o, split, self, "floor", p.Host, m.proxy.Token)
+		run, err := timeClient(ctx, o, split, self, "floor", p.Host, m.proxy.Token)
 		if err != nil {
 			return res, err
 		}
-		floors = append(floors, d)
+		res.floor.runs = append(res.floor.runs, run)
 		res.floor.counts = p.Counts()
 		res.floor.counts.Tokens = 0 // fetched before the clock started
 
@@ -69,30 +107,28 @@ func measureNet(ctx context.Context, o options, split *cpuSplit, self, host stri
 		}
 		args := []string{"--mirror", "docker.io=" + p.Host, "--jobs", fmt.Sprint(o.jobs), "-q"}
 		p.Reset()
-		d, _, err = timeProcess(ctx, dir, split, false, pin, append([]string{"update"}, args...)...)
+		run, _, err = timeProcess(ctx, dir, split, false, pin, append([]string{"update"}, args...)...)
 		if err != nil {
 			return res, fmt.Errorf("pin update: %w", err)
 		}
-		updates = append(updates, d)
+		res.update.runs = append(res.update.runs, run)
 		res.update.counts = p.Counts()
 
 		p.Reset()
-		d, _, err = timeProcess(ctx, dir, split, false, pin, append([]string{"verify"}, args...)...)
+		run, _, err = timeProcess(ctx, dir, split, false, pin, append([]string{"verify"}, args...)...)
 		if err != nil {
 			return res, fmt.Errorf("pin verify: %w", err)
 		}
-		checks = append(checks, d)
+		res.check.runs = append(res.check.runs, run)
 		res.check.counts = p.Counts()
 		os.RemoveAll(dir)
 
 		p.Reset()
-		if d, err = timeClient(ctx, o, split, self, "naive", p.Host, false); err != nil {
+		if run, err = timeClient(ctx, o, split, self, "naive", p.Host, false); err != nil {
 			return res, err
 		}
-		naives = append(naives, d)
+		res.naive.runs = append(res.naive.runs, run)
 		res.naive.counts = p.Counts()
 	}
-	res.floor.time, res.update.time = median(floors), median(updates)
-	res.check.time, res.naive.time = median(checks), median(naives)
 	return res, nil
 }

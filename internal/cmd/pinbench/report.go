@@ -28,16 +28,25 @@ func (r report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Taken %s on %s: %d CPUs (`nproc`), %s, %s. The whole run took %s.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), hostname(), runtime.NumCPU(), cpuModel(), runtime.Version(), r.took.Round(time.Second))
-	fmt.Fprintf(&b, "### Registry requests: %d distinct references in %d repositories, %d at a time (median of %d runs)\n\n", r.refs, r.repos, r.jobs, r.rounds)
+	fmt.Fprintf(&b, "### Registry requests: %d distinct references in %d repositories, %d at a time (%d runs)\n\n", r.refs, r.repos, r.jobs, r.rounds)
 	if r.split != nil {
-		fmt.Fprintf(&b, "Each client is a process of its own. Except where the CPUs are shared, %s.\n\n", r.split)
+		fmt.Fprintf(&b, "Each client is a process of its own. Except where the CPUs are shared, %s.\n", r.split)
 	}
+	b.WriteString("Times are medians; each ratio is the median of the ratios of runs taken one after the other in the same round.\n\n")
 	b.WriteString("| registry | floor | pin update | pin verify | naive | update/floor | verify/floor | naive/update |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, n := range r.net {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.2f | %.2f | %.2f |\n", n.mode.name,
-			ms(n.floor.time), ms(n.update.time), ms(n.check.time), ms(n.naive.time),
-			ratio(n.update.time, n.floor.time), ratio(n.check.time, n.floor.time), ratio(n.naive.time, n.update.time))
+			ms(n.floor.time()), ms(n.update.time()), ms(n.check.time()), ms(n.naive.time()),
+			n.update.over(n.floor), n.check.over(n.floor), n.naive.over(n.update))
+	}
+	b.WriteString("\nCPU time of each client's process, user and system (median), and pin's as a share of the floor's wall time:\n\n")
+	b.WriteString("| registry | floor | pin update | pin verify | naive | update CPU/floor | verify CPU/floor |\n")
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, n := range r.net {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.2f | %.2f |\n", n.mode.name,
+			ms(n.floor.cpu()), ms(n.update.cpu()), ms(n.check.cpu()), ms(n.naive.cpu()),
+			ratio(n.update.cpu(), n.floor.time()), ratio(n.check.cpu(), n.floor.time()))
 	}
 	b.WriteString("\nRequests the registry received, by kind (pings, tokens, HEADs, GETs, other):\n\n")
 	if r.split != nil {

@@ -43,16 +43,16 @@ func measureScan(ctx context.Context, o options, self string, n int) (scanResult
 	var pins, decs []time.Duration
 	var pinRSS, decRSS []int64
 	for range o.rounds {
-		d, rss, err := timeProcess(ctx, dir, nil, true, pin, "verify", "--offline", "-q")
+		run, rss, err := timeProcess(ctx, dir, nil, true, pin, "verify", "--offline", "-q")
 		if err != nil {
 			return res, fmt.Errorf("pin verify --offline: %w", err)
 		}
-		pins, pinRSS = append(pins, d), append(pinRSS, rss)
-		d, rss, err = timeProcess(ctx, dir, nil, true, self, "decode", dir)
+		pins, pinRSS = append(pins, run.wall), append(pinRSS, rss)
+		run, rss, err = timeProcess(ctx, dir, nil, true, self, "decode", dir)
 		if err != nil {
 			return res, fmt.Errorf("decode: %w", err)
 		}
-		decs, decRSS = append(decs, d), append(decRSS, rss)
+		decs, decRSS = append(decs, run.wall), append(decRSS, rss)
 	}
 	res.pin, res.decode = median(pins), median(decs)
 	res.pinRSS, res.decRSS = median(pinRSS), median(decRSS)
@@ -62,7 +62,7 @@ func measureScan(ctx context.Context, o options, self string, n int) (scanResult
 // timeProcess runs a command in dir, on the client's CPUs of split (every
 // CPU when nil), and returns its wall time and, when watch is set, its
 // peak RSS.
-func timeProcess(ctx context.Context, dir string, split *cpuSplit, watch bool, name string, args ...string) (time.Duration, int64, error) {
+func timeProcess(ctx context.Context, dir string, split *cpuSplit, watch bool, name string, args ...string) (sample, int64, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+dir)
@@ -70,7 +70,7 @@ func timeProcess(ctx context.Context, dir string, split *cpuSplit, watch bool, n
 	cmd.Stdout, cmd.Stderr = out, out
 	start := time.Now()
 	if err := split.start(cmd); err != nil {
-		return 0, 0, err
+		return sample{}, 0, err
 	}
 	hwm := func() int64 { return 0 }
 	if watch {
@@ -80,10 +80,11 @@ func timeProcess(ctx context.Context, dir string, split *cpuSplit, watch bool, n
 	d := time.Since(start)
 	peak := hwm()
 	if err != nil {
-		return 0, 0, fmt.Errorf("%w: %s", err, out)
+		return sample{}, 0, fmt.Errorf("%w: %s", err, out)
 	}
+	run := sample{wall: d, cpu: cpuOf(cmd.ProcessState)}
 	if !watch {
-		return d, 0, nil
+		return run, 0, nil
 	}
 	if peak == 0 {
 		// No /proc: the rusage figure, which on some systems also counts
@@ -92,7 +93,7 @@ func timeProcess(ctx context.Context, dir string, split *cpuSplit, watch bool, n
 			peak = ru.Maxrss * 1024 // kilobytes on Linux
 		}
 	}
-	return d, peak, nil
+	return run, peak, nil
 }
 
 // watchHWM polls the peak resident set (VmHWM) of process pid until the

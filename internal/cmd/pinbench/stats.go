@@ -2,7 +2,9 @@ package main
 
 import (
 	"cmp"
+	"os"
 	"slices"
+	"time"
 )
 
 // median of xs, which must not be empty.
@@ -10,4 +12,12 @@ func median[T cmp.Ordered](xs []T) T {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// cpuOf is the CPU time, user and system, a finished process used.
+func cpuOf(ps *os.ProcessState) time.Duration {
+	if ps == nil {
+		return 0
+	}
+	return ps.UserTime() + ps.SystemTime()
 }
