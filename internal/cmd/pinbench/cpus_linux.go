@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -142,3 +145,35 @@ func (c *cpuSplit) start(cmd *exec.Cmd) error {
 	}()
 	return <-errc
 }
+
+// counts returns how many CPUs the registry side and the clients have.
+func (c *cpuSplit) counts() (server, client int) { return c.server.Count(), c.client.Count() }
+
+// serverCPU returns a function that reads the CPU time the registry side
+// has used so far: the registry process's (from /proc, in clock ticks)
+// and this process's, which runs the proxy.
+func serverCPU(pid int) func() time.Duration {
+	return func() time.Duration {
+		var d time.Duration
+		if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+			// The fields after the command name, which is in parentheses.
+			if i := bytes.LastIndexByte(data, ')'); i >= 0 {
+				f := strings.Fields(string(data[i+1:]))
+				if len(f) > 12 {
+					ut, _ := strconv.ParseInt(f[11], 10, 64)
+					st, _ := strconv.ParseInt(f[12], 10, 64)
+					d += time.Duration(ut+st) * time.Second / clockTicks
+				}
+			}
+		}
+		var ru unix.Rusage
+		if unix.Getrusage(unix.RUSAGE_SELF, &ru) == nil {
+			d += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
+		return d
+	}
+}
+
+// clockTicks is the unit of /proc/PID/stat's times (USER_HZ), 100 on
+// every Linux this runs on.
+const clockTicks = 100

@@ -2,7 +2,10 @@
 
 package main
 
-import "os/exec"
+import (
+	"os/exec"
+	"time"
+)
 
 // cpuSplit is Linux only; elsewhere every process runs on every CPU.
 type cpuSplit struct{}
@@ -12,3 +15,7 @@ func newSplit() *cpuSplit { return nil }
 func (c *cpuSplit) String() string                   { return "" }
 func (c *cpuSplit) serve(on bool, pids ...int) error { return nil }
 func (c *cpuSplit) start(cmd *exec.Cmd) error        { return cmd.Start() }
+func (c *cpuSplit) counts() (server, client int)     { return 0, 0 }
+
+// serverCPU is not read here: the bound is not reported.
+func serverCPU(pid int) func() time.Duration { return func() time.Duration { return 0 } }

@@ -22,6 +22,9 @@ type mode struct {
 // and the CPU time of its process.
 type sample struct {
 	wall, cpu time.Duration
+	// server is the CPU time the registry side (the registry and the
+	// proxy) used during the run; 0 where it is not read.
+	server time.Duration
 }
 
 // figure is one approach's runs and its requests.
@@ -38,6 +41,11 @@ func (f figure) time() time.Duration {
 // cpu is the median CPU time of f's runs.
 func (f figure) cpu() time.Duration {
 	return median(mapRuns(f.runs, func(s sample) time.Duration { return s.cpu }))
+}
+
+// serverCPU is the median CPU time the registry side used in f's runs.
+func (f figure) serverCPU() time.Duration {
+	return median(mapRuns(f.runs, func(s sample) time.Duration { return s.server }))
 }
 
 // over is the median of the ratios of f's runs to base's, run by run: each
@@ -73,7 +81,7 @@ type netResult struct {
 // same tree, nothing moved) and the naive approach against the registry
 // at host, behind a proxy configured by m. Each client is a process of its
 // own; with m.split, on the client's CPUs.
-func measureNet(ctx context.Context, o options, split *cpuSplit, self, host string, refs []bench.Ref, m mode) (netResult, error) {
+func measureNet(ctx context.Context, o options, split *cpuSplit, self, host string, srvCPU func() time.Duration, refs []bench.Ref, m mode) (netResult, error) {
 	res := netResult{mode: m}
 	if !m.split {
 		split = nil
@@ -89,10 +97,12 @@ func measureNet(ctx context.Context, o options, split *cpuSplit, self, host stri
 	}
 	for range o.rounds {
 		p.Reset()
+		s0 := srvCPU()
 		run, err := timeClient(ctx, o, split, self, "floor", p.Host, m.proxy.Token)
 		if err != nil {
 			return res, err
 		}
+		run.server = srvCPU() - s0
 		res.floor.runs = append(res.floor.runs, run)
 		res.floor.counts = p.Counts()
 		res.floor.counts.Tokens = 0 // fetched before the clock started
@@ -107,26 +117,32 @@ func measureNet(ctx context.Context, o options, split *cpuSplit, self, host stri
 		}
 		args := []string{"--mirror", "docker.io=" + p.Host, "--jobs", fmt.Sprint(o.jobs), "-q"}
 		p.Reset()
+		s0 = srvCPU()
 		run, _, err = timeProcess(ctx, dir, split, false, pin, append([]string{"update"}, args...)...)
 		if err != nil {
 			return res, fmt.Errorf("pin update: %w", err)
 		}
+		run.server = srvCPU() - s0
 		res.update.runs = append(res.update.runs, run)
 		res.update.counts = p.Counts()
 
 		p.Reset()
+		s0 = srvCPU()
 		run, _, err = timeProcess(ctx, dir, split, false, pin, append([]string{"verify"}, args...)...)
 		if err != nil {
 			return res, fmt.Errorf("pin verify: %w", err)
 		}
+		run.server = srvCPU() - s0
 		res.check.runs = append(res.check.runs, run)
 		res.check.counts = p.Counts()
 		os.RemoveAll(dir)
 
 		p.Reset()
+		s0 = srvCPU()
 		if run, err = timeClient(ctx, o, split, self, "naive", p.Host, false); err != nil {
 			return res, err
 		}
+		run.server = srvCPU() - s0
 		res.naive.runs = append(res.naive.runs, run)
 		res.naive.counts = p.Counts()
 	}

@@ -60,7 +60,7 @@ func run(ctx context.Context, o options) error {
 				return err
 			}
 		}
-		r, err := measureNet(ctx, o, split, self, srv.Host, refs, m)
+		r, err := measureNet(ctx, o, split, self, srv.Host, serverCPU(srv.Pid()), refs, m)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
