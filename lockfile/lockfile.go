@@ -283,24 +283,28 @@ func (l *Lock) Marshal() []byte {
 		b.WriteString("images: []\n")
 		return b.Bytes()
 	}
+	b.Grow(len(c.Images) * 200)
 	b.WriteString("images:\n")
 	for _, e := range c.Images {
-		fmt.Fprintf(&b, "  - image: %s\n", scalar(e.Image))
-		fmt.Fprintf(&b, "    digest: %s\n", scalar(e.Digest))
+		b.WriteString("  - image: ")
+		b.WriteString(scalar(e.Image))
+		b.WriteString("\n    digest: ")
+		b.WriteString(scalar(e.Digest))
 		if len(e.Platforms) > 0 {
-			fmt.Fprintf(&b, "    platforms: %s\n", flowList(e.Platforms))
+			b.WriteString("\n    platforms: ")
+			writeFlowList(&b, e.Platforms)
 		}
-		fmt.Fprintf(&b, "    sources: %s\n", flowList(e.Sources))
+		b.WriteString("\n    sources: ")
+		writeFlowList(&b, e.Sources)
+		b.WriteByte('\n')
 	}
 	return b.Bytes()
 }
 
-// plainRE matches strings that YAML reads back unchanged as plain scalars,
-// in block and flow context alike.
-var plainRE = regexp.MustCompile(`^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$`)
-
+// scalar writes s as a YAML scalar: plain when YAML reads it back
+// unchanged, in block and flow context alike, else quoted.
 func scalar(s string) string {
-	if plainRE.MatchString(s) && !strings.HasSuffix(s, ":") && !strings.Contains(s, ": ") && !isYAMLKeyword(s) {
+	if isPlain(s) && !strings.HasSuffix(s, ":") && !strings.Contains(s, ": ") && !isYAMLKeyword(s) {
 		return s
 	}
 	b, _ := yaml.Marshal(s)
@@ -311,6 +315,25 @@ func scalar(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
+// isPlain reports whether s is made of characters that need no quoting
+// (letters, digits and _./:@+-) and starts with one that cannot start
+// YAML syntax (a letter, digit, _, . or /).
+func isPlain(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == '/':
+		case i > 0 && (c == ':' || c == '@' || c == '+' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func isYAMLKeyword(s string) bool {
 	switch strings.ToLower(s) {
 	case "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n":
@@ -319,10 +342,13 @@ func isYAMLKeyword(s string) bool {
 	return false
 }
 
-func flowList(items []string) string {
-	q := make([]string, len(items))
+func writeFlowList(b *bytes.Buffer, items []string) {
+	b.WriteByte('[')
 	for i, s := range items {
-		q[i] = scalar(s)
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(scalar(s))
 	}
-	return "[" + strings.Join(q, ", ") + "]"
+	b.WriteByte(']')
 }

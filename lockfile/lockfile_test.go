@@ -1,6 +1,7 @@
 package lockfile
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -164,5 +165,30 @@ func TestParseCanonical(t *testing.T) {
 	}
 	if _, err := Parse([]byte(strings.Replace(canonical, d1, "sha256:11", 1))); err == nil || !strings.Contains(err.Error(), "digest") {
 		t.Errorf("Parse(a bad digest) = %v, want the YAML path's error about the digest", err)
+	}
+}
+
+// TestIsPlain checks isPlain against the pattern it stands for, on every
+// string of up to three characters from an alphabet of each kind.
+func TestIsPlain(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$`)
+	alphabet := []string{"a", "Z", "7", "_", ".", "/", ":", "@", "+", "-", " ", "#", "'", `"`, "é", "[", ","}
+	var strs []string
+	var grow func(prefix string, n int)
+	grow = func(prefix string, n int) {
+		strs = append(strs, prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			grow(prefix+c, n-1)
+		}
+	}
+	grow("", 3)
+	for _, s := range strs {
+		if got, want := isPlain(s), re.MatchString(s); got != want {
+			t.Errorf("isPlain(%q) = %v, want %v", s, got, want)
+		}
 	}
 }
