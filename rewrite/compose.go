@@ -72,6 +72,7 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 			if v == nil {
 				continue
 			}
+			direct := v.Kind != yaml.AliasNode // see imageValue
 			v = deref(v)
 			if v.Kind != yaml.ScalarNode || seen[v] {
 				continue
@@ -80,7 +81,7 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 			if v.Tag == "!!null" || v.Value == "" {
 				continue
 			}
-			s := composeService{data: data, lm: lm, env: env, name: name, v: v}
+			s := composeService{data: data, lm: lm, env: env, name: name, v: v, direct: direct}
 			if _, b := mergedField(svc, "build"); b != nil {
 				s.built = fmt.Sprintf("service %q builds it (build: here)", name)
 			} else if why, ok := env.Built[name]; ok {
@@ -146,12 +147,15 @@ func mergedFieldSeen(m *yaml.Node, key string, seen map[*yaml.Node]bool) (*yaml.
 
 // composeService is one service's image: value being read.
 type composeService struct {
-	data  []byte
-	lm    *lineMap
-	env   ComposeEnv
-	name  string
-	v     *yaml.Node // its value, where the text is written
-	built string     // why the image is built, not pulled; "" when pulled
+	data []byte
+	lm   *lineMap
+	env  ComposeEnv
+	name string
+	v    *yaml.Node // its value, where the text is written
+	// direct says v was written as the image: value of a mapping, not
+	// reached through an alias (which may name a key).
+	direct bool
+	built  string // why the image is built, not pulled; "" when pulled
 }
 
 // wholeDefault matches a value that is one variable with a default:
@@ -186,7 +190,7 @@ func (s composeService) find(f *Found) error {
 			notice(notReference(text))
 			return nil
 		}
-		ref.Image, ref.Scalar = img, true
+		ref.Image, ref.Scalar = img, s.direct
 		s.add(f, ref)
 		return nil
 	}

@@ -140,7 +140,10 @@ func walkImages(data []byte, lm *lineMap, n *yaml.Node, where string, seen map[*
 }
 
 func imageValue(data []byte, lm *lineMap, m, v *yaml.Node, where string, seen map[*yaml.Node]bool, f *Found) error {
-	if v.Kind == yaml.AliasNode && v.Alias != nil {
+	// A value written here is a value; one reached through an alias may be
+	// anything the anchor names, a key among them.
+	direct := v.Kind != yaml.AliasNode
+	if !direct && v.Alias != nil {
 		v = v.Alias
 	}
 	if v.Kind != yaml.ScalarNode || seen[v] {
@@ -172,7 +175,7 @@ func imageValue(data []byte, lm *lineMap, m, v *yaml.Node, where string, seen ma
 	line, col := lm.position(start)
 	f.Refs = append(f.Refs, Ref{
 		Kind: f.Kind, Line: line, Col: col, Start: start, End: end,
-		Text: v.Value, Image: img, Where: where, Scalar: true,
+		Text: v.Value, Image: img, Where: where, Scalar: direct,
 	})
 	return nil
 }

@@ -35,8 +35,9 @@ type Ref struct {
 	Expr string
 	// Where says what holds the reference, such as "Deployment/web".
 	Where string
-	// Scalar says Text is a whole YAML scalar as written: plain or quoted,
-	// on one line, with no escapes, so that its bytes are its value.
+	// Scalar says Text is a whole YAML scalar written as a mapping's value
+	// (not reached through an alias, which may name a key): plain or
+	// quoted, on one line, with no escapes, so that its bytes are its value.
 	Scalar bool
 }
 

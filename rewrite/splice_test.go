@@ -117,6 +117,38 @@ func TestInert(t *testing.T) {
 		assertReadsBack(t, func(b []byte) (Found, error) { return FindKubernetes(b) }, out, f, edits)
 	}
 
+	// A value reached through an alias may be the anchor of a key: pinning
+	// it renames the key, or pushes it past YAML's 1,024 characters for a
+	// key. Such edits are checked by reading the file again, which refuses
+	// these.
+	long := strings.Repeat("a", 940)
+	compose := func(b []byte) (Found, error) { return FindCompose(b, ComposeEnv{}) }
+	kubernetes := func(b []byte) (Found, error) { return FindKubernetes(b) }
+	for _, tt := range []struct {
+		name string
+		find func([]byte) (Found, error)
+		text string
+	}{
+		{"the kind key", kubernetes, "apiVersion: v1\n&k kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: *k\n"},
+		{"an image key", kubernetes, "apiVersion: v1\nkind: Pod\nx: {&k image: redis:7}\nspec:\n  containers:\n  - name: a\n    image: *k\n"},
+		{"a long key", kubernetes, "apiVersion: v1\nkind: Pod\n&" + long + " nginx: 1\nspec:\n  containers:\n  - name: a\n    image: *" + long + "\n"},
+		{"the services key", compose, "&s services:\n  web:\n    image: *s\n"},
+		{"a long key in Compose", compose, "&" + long + " nginx: 1\nservices:\n  web:\n    image: *" + long + "\n"},
+	} {
+		data := []byte(tt.text)
+		f, err := tt.find(data)
+		if err != nil || len(f.Refs) == 0 {
+			t.Fatalf("%s: %d refs, %v", tt.name, len(f.Refs), err)
+		}
+		edits := pinAll(f)
+		if inert(edits) {
+			t.Errorf("%s: an edit through an alias is taken as inert", tt.name)
+		}
+		if out, err := ApplyWith(tt.find, data, f.Refs, edits); err == nil {
+			t.Errorf("%s: Apply wrote %q, want a refusal", tt.name, out)
+		}
+	}
+
 	data := []byte(splicePod)
 	f, _ := FindKubernetes(data)
 	dockerfile, _ := FindDockerfile([]byte("FROM nginx:1.25\n"))
