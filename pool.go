@@ -21,8 +21,9 @@ func newParsePool(n int) *parsePool {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			// The worker keeps its thread, marked as a parser's, and the
-			// thread ends with it: no other goroutine runs on it.
+			// The worker keeps its thread, marked as a parser's, and Go
+			// ends the thread with it (or, should it be the main thread,
+			// parks it for good): no other goroutine runs on it.
 			runtime.LockOSThread()
 			parserThread()
 			for fn := range p.work {

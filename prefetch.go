@@ -20,6 +20,8 @@ import (
 type prefetcher struct {
 	Resolver // Platforms, Index and PlatformOf pass through
 	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup // the workers and the preparer
 	jobs     int
 	// want says whether the run will look ref up, given the old lock.
 	want func(ref imageref.Ref, lock *lockfile.Lock) bool
@@ -52,7 +54,8 @@ type lookup struct {
 }
 
 func newPrefetcher(ctx context.Context, r Resolver, jobs int, want func(imageref.Ref, *lockfile.Lock) bool) *prefetcher {
-	p := &prefetcher{Resolver: r, ctx: ctx, jobs: max(jobs, 1), want: want, m: map[string]*lookup{}, repos: map[string]bool{}}
+	ctx, cancel := context.WithCancel(ctx)
+	p := &prefetcher{Resolver: r, ctx: ctx, cancel: cancel, jobs: max(jobs, 1), want: want, m: map[string]*lookup{}, repos: map[string]bool{}}
 	if pr, ok := r.(preparer); ok {
 		p.prepare = pr.Prepare
 	}
@@ -87,6 +90,7 @@ func (p *prefetcher) get(ref imageref.Ref) *lookup {
 	heap.Push(&p.pending, l)
 	if p.workers < p.jobs {
 		p.workers++
+		p.wg.Add(1)
 		go p.work()
 	}
 	if repo := ref.Repository(); p.prepare != nil && !p.repos[repo] {
@@ -94,6 +98,7 @@ func (p *prefetcher) get(ref imageref.Ref) *lookup {
 		heap.Push(&p.toPrepare, &lookup{key: repo, ref: ref})
 		if !p.preparing {
 			p.preparing = true
+			p.wg.Add(1)
 			go p.prepareAll()
 		}
 	}
@@ -103,6 +108,7 @@ func (p *prefetcher) get(ref imageref.Ref) *lookup {
 // prepareAll prepares the repositories seen, smallest first, one at a
 // time, until none is left.
 func (p *prefetcher) prepareAll() {
+	defer p.wg.Done()
 	for {
 		p.mu.Lock()
 		if p.toPrepare.Len() == 0 || p.ctx.Err() != nil {
@@ -118,6 +124,7 @@ func (p *prefetcher) prepareAll() {
 
 // work sends the pending look-ups, smallest key first, until none is left.
 func (p *prefetcher) work() {
+	defer p.wg.Done()
 	for {
 		p.mu.Lock()
 		if p.pending.Len() == 0 {
@@ -134,6 +141,13 @@ func (p *prefetcher) work() {
 		}
 		close(l.done)
 	}
+}
+
+// close ends the look-ups not sent yet, and waits for those under way and
+// for the preparer: nothing the prefetcher started outlives the run.
+func (p *prefetcher) close() {
+	p.cancel()
+	p.wg.Wait()
 }
 
 // lookupQueue is a heap of look-ups by key.

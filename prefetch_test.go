@@ -149,3 +149,46 @@ func TestPrefetchPrepares(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// blockResolver answers nothing until its context ends.
+type blockResolver struct {
+	Resolver
+	started chan struct{}
+}
+
+func (r blockResolver) Resolve(ctx context.Context, ref imageref.Ref) (resolve.Descriptor, error) {
+	r.started <- struct{}{}
+	<-ctx.Done()
+	return resolve.Descriptor{}, ctx.Err()
+}
+
+// TestPrefetchClose checks that close ends the look-ups under way and those
+// waiting, and returns only when its workers have.
+func TestPrefetchClose(t *testing.T) {
+	t.Parallel()
+	r := blockResolver{started: make(chan struct{}, 10)}
+	p := newPrefetcher(context.Background(), r, 1, wantAll)
+	var ls []*lookup
+	for _, s := range []string{"a:1", "b:1", "c:1"} {
+		ref, _ := imageref.Parse(s)
+		ls = append(ls, p.get(ref))
+	}
+	<-r.started
+	p.close()
+	p.mu.Lock()
+	workers := p.workers
+	p.mu.Unlock()
+	if workers != 0 {
+		t.Errorf("%d workers left after close", workers)
+	}
+	for i, l := range ls {
+		select {
+		case <-l.done:
+			if !errors.Is(l.err, context.Canceled) {
+				t.Errorf("look-up %d ended with %v, want context.Canceled", i, l.err)
+			}
+		default:
+			t.Errorf("look-up %d still open after close", i)
+		}
+	}
+}

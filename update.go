@@ -70,10 +70,10 @@ func (r *UpdateResult) Changed() bool { return len(r.Files) > 0 || r.LockChanged
 // is replaced unless every reference resolved and every edit checked out.
 // Without a Resolver, references are answered from the lock.
 func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // no look-up or preparation outlives the run
 	if opts.Resolver != nil {
-		opts.Resolver = newPrefetcher(ctx, opts.Resolver, opts.jobs(), wantAll)
+		pf := newPrefetcher(ctx, opts.Resolver, opts.jobs(), wantAll)
+		defer pf.close() // no look-up or preparation outlives the run
+		opts.Resolver = pf
 	}
 	sc, ls, s, err := opts.load(ctx, true)
 	if err != nil {

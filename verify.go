@@ -58,10 +58,10 @@ type VerifyResult struct {
 // the error is for what could not be checked. Any reference whose registry
 // could not be asked makes the error non-nil: unchecked is never fine.
 func Verify(ctx context.Context, opts Options) (*VerifyResult, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // no look-up or preparation outlives the run
 	if opts.Resolver != nil {
-		opts.Resolver = newPrefetcher(ctx, opts.Resolver, opts.jobs(), wantLocked)
+		pf := newPrefetcher(ctx, opts.Resolver, opts.jobs(), wantLocked)
+		defer pf.close() // no look-up or preparation outlives the run
+		opts.Resolver = pf
 	}
 	sc, ls, s, err := opts.load(ctx, false)
 	if err != nil {

@@ -83,7 +83,7 @@ func (s *stager) commit(files []FileDiff) error {
 	sts := make([]*staged, len(files))
 	for i, f := range files {
 		st := s.staged[f.Path]
-		if st.err == nil && changedSince(st.target, st.info) {
+		if st.err == nil && changedSince(st.target, st.info, f.Old) {
 			st.err = &FileError{File: f.Path, Err: errors.New("the file changed while pin was running"), hint: "run pin update again"}
 		}
 		if st.err != nil {
@@ -138,14 +138,20 @@ func writeLast(root string, f FileDiff) error {
 	return nil
 }
 
-// changedSince reports whether the file at path is no longer the one, with
-// the size and modification time, that info describes.
-func changedSince(path string, info fs.FileInfo) bool {
+// changedSince reports whether the file at path is no longer the one
+// info describes, or no longer holds old: its bytes are read again, since
+// an edit can keep the size and, where timestamps are coarse or cached, the
+// modification time.
+func changedSince(path string, info fs.FileInfo, old []byte) bool {
 	if info == nil {
 		return false // a new file: nothing was there to change
 	}
 	now, err := os.Stat(path)
-	return err != nil || !os.SameFile(now, info) || now.Size() != info.Size() || !now.ModTime().Equal(info.ModTime())
+	if err != nil || !os.SameFile(now, info) || now.Size() != int64(len(old)) {
+		return true
+	}
+	data, err := os.ReadFile(path)
+	return err != nil || !bytes.Equal(data, old)
 }
 
 // syncDirs syncs the directory of each path, once each, concurrently, so

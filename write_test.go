@@ -67,6 +67,28 @@ func TestStager(t *testing.T) {
 		assertFiles(t, dir, map[string]string{"a.yaml": "a: 1\n", "sub/b.yaml": "b: 9\n"}, "a refused commit renamed something or left a temporary file")
 	})
 
+	t.Run("changed after staging, same size and time", func(t *testing.T) {
+		t.Parallel()
+		dir, files := newTree(t)
+		st := newStager(dir)
+		st.stage(files[0])
+		st.wg.Wait()
+		info, err := os.Stat(files[0].Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(files[0].Path, []byte("a: 7\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(files[0].Path, info.ModTime(), info.ModTime())
+		err = st.commit(files)
+		if err == nil || !strings.Contains(err.Error(), "changed while pin was running") {
+			t.Fatalf("commit = %v, want a refusal", err)
+		}
+		st.abort()
+		assertFiles(t, dir, map[string]string{"a.yaml": "a: 7\n", "sub/b.yaml": "b: 1\n"}, "an edit that kept size and time was lost")
+	})
+
 	t.Run("abort", func(t *testing.T) {
 		t.Parallel()
 		dir, files := newTree(t)
