@@ -24,8 +24,8 @@ import (
 // is: the lock never claims a run that did not finish, verify fails on the
 // mixed tree, and running pin update again repairs it (TestCrashSafety in
 // cmd/pin). Each target is checked before its temporary file is written:
-// it must be a regular file inside the tree that still holds the bytes pin
-// read, and at commit it must not have changed since.
+// it must be a regular file inside the tree; at commit, just before the
+// renames, it must still hold the bytes pin read.
 type stager struct {
 	root string
 	sem  chan struct{} // bounds the files written at once
@@ -83,8 +83,8 @@ func (s *stager) commit(files []FileDiff) error {
 	sts := make([]*staged, len(files))
 	for i, f := range files {
 		st := s.staged[f.Path]
-		if st.err == nil && changedSince(st.target, st.info, f.Old) {
-			st.err = &FileError{File: f.Path, Err: errors.New("the file changed while pin was running"), hint: "run pin update again"}
+		if st.err == nil {
+			st.err = unchanged(f, st.target, st.info)
 		}
 		if st.err != nil {
 			return st.err
@@ -122,6 +122,9 @@ func (s *stager) abort() {
 // temporary file, renamed and its directory synced at once.
 func writeLast(root string, f FileDiff) error {
 	t, info, err := target(root, f)
+	if err == nil {
+		err = unchanged(f, t, info)
+	}
 	if err != nil {
 		return err
 	}
@@ -138,20 +141,28 @@ func writeLast(root string, f FileDiff) error {
 	return nil
 }
 
-// changedSince reports whether the file at path is no longer the one
-// info describes, or no longer holds old: its bytes are read again, since
-// an edit can keep the size and, where timestamps are coarse or cached, the
+// unchanged checks that the target of f, which info described when it was
+// checked (nil: no file was there), still holds the bytes pin read: the
+// same file, of the same size, with the same bytes, read again since an
+// edit can keep the size and, where timestamps are coarse or cached, the
 // modification time.
-func changedSince(path string, info fs.FileInfo, old []byte) bool {
+func unchanged(f FileDiff, path string, info fs.FileInfo) error {
 	if info == nil {
-		return false // a new file: nothing was there to change
+		return nil // a new file: nothing was there to change
 	}
-	now, err := os.Stat(path)
-	if err != nil || !os.SameFile(now, info) || now.Size() != int64(len(old)) {
-		return true
+	ok := f.Old != nil // else a file appeared where pin read none
+	if ok {
+		now, err := os.Stat(path)
+		ok = err == nil && os.SameFile(now, info) && now.Size() == int64(len(f.Old))
 	}
-	data, err := os.ReadFile(path)
-	return err != nil || !bytes.Equal(data, old)
+	if ok {
+		data, err := os.ReadFile(path)
+		ok = err == nil && bytes.Equal(data, f.Old)
+	}
+	if !ok {
+		return &FileError{File: f.Path, Err: errors.New("the file changed while pin was running"), hint: "run pin update again"}
+	}
+	return nil
 }
 
 // syncDirs syncs the directory of each path, once each, concurrently, so
@@ -181,8 +192,9 @@ func syncDirs(paths []string) {
 // writeJobs bounds the files written at once.
 const writeJobs = 16
 
-// target checks that f may be written and returns the real path to write
-// and what it is now (nil for a new file).
+// target checks that f may be written, a regular file inside the tree or
+// a new lock, and returns the real path to write and what it is now (nil
+// for a new file). unchanged then checks its bytes.
 func target(root string, f FileDiff) (string, fs.FileInfo, error) {
 	real, err := filepath.EvalSymlinks(f.Path)
 	if errors.Is(err, fs.ErrNotExist) && f.Old == nil {
@@ -198,13 +210,6 @@ func target(root string, f FileDiff) (string, fs.FileInfo, error) {
 	info, err := os.Stat(real)
 	if err != nil {
 		return "", nil, &FileError{File: f.Path, Err: err}
-	}
-	now, err := os.ReadFile(real)
-	if err != nil {
-		return "", nil, &FileError{File: f.Path, Err: err}
-	}
-	if f.Old == nil || !bytes.Equal(now, f.Old) {
-		return "", nil, &FileError{File: f.Path, Err: errors.New("the file changed while pin was running"), hint: "run pin update again"}
 	}
 	return real, info, nil
 }

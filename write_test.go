@@ -46,48 +46,43 @@ func TestStager(t *testing.T) {
 		}
 	})
 
-	t.Run("changed after staging", func(t *testing.T) {
-		t.Parallel()
-		dir, files := newTree(t)
-		st := newStager(dir)
-		st.stage(files[0])
-		st.stage(files[1])
-		st.wg.Wait()
-		// Another program rewrites b.yaml between staging and commit.
-		later := time.Now().Add(2 * time.Second)
-		if err := os.WriteFile(files[1].Path, []byte("b: 9\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		os.Chtimes(files[1].Path, later, later)
-		err := st.commit(files)
-		if err == nil || !strings.Contains(err.Error(), "changed while pin was running") {
-			t.Fatalf("commit = %v, want a refusal", err)
-		}
-		st.abort()
-		assertFiles(t, dir, map[string]string{"a.yaml": "a: 1\n", "sub/b.yaml": "b: 9\n"}, "a refused commit renamed something or left a temporary file")
-	})
-
-	t.Run("changed after staging, same size and time", func(t *testing.T) {
-		t.Parallel()
-		dir, files := newTree(t)
-		st := newStager(dir)
-		st.stage(files[0])
-		st.wg.Wait()
-		info, err := os.Stat(files[0].Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(files[0].Path, []byte("a: 7\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		os.Chtimes(files[0].Path, info.ModTime(), info.ModTime())
-		err = st.commit(files)
-		if err == nil || !strings.Contains(err.Error(), "changed while pin was running") {
-			t.Fatalf("commit = %v, want a refusal", err)
-		}
-		st.abort()
-		assertFiles(t, dir, map[string]string{"a.yaml": "a: 7\n", "sub/b.yaml": "b: 1\n"}, "an edit that kept size and time was lost")
-	})
+	// Another program rewrites a staged source between staging and commit:
+	// with a new time, or keeping its size and time.
+	for _, tt := range []struct {
+		name string
+		i    int // the file changed
+		data string
+		time func(info os.FileInfo) time.Time
+		want map[string]string
+	}{
+		{"changed after staging", 1, "b: 9\n", func(os.FileInfo) time.Time { return time.Now().Add(2 * time.Second) },
+			map[string]string{"a.yaml": "a: 1\n", "sub/b.yaml": "b: 9\n"}},
+		{"changed after staging, same size and time", 0, "a: 7\n", os.FileInfo.ModTime,
+			map[string]string{"a.yaml": "a: 7\n", "sub/b.yaml": "b: 1\n"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, files := newTree(t)
+			st := newStager(dir)
+			st.stage(files[tt.i])
+			st.wg.Wait()
+			path := files[tt.i].Path
+			info, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(tt.data), info.Mode().Perm()); err != nil {
+				t.Fatal(err)
+			}
+			os.Chtimes(path, tt.time(info), tt.time(info))
+			err = st.commit(files)
+			if err == nil || !strings.Contains(err.Error(), "changed while pin was running") {
+				t.Fatalf("commit = %v, want a refusal", err)
+			}
+			st.abort()
+			assertFiles(t, dir, tt.want, "a refused commit renamed something, lost the edit or left a temporary file")
+		})
+	}
 
 	t.Run("abort", func(t *testing.T) {
 		t.Parallel()

@@ -122,18 +122,27 @@ func parseYAML(data []byte) (*Lock, error) {
 			}
 		}
 	}
-	seen := make(map[string]int, len(l.Images))
-	for _, e := range l.Images {
-		if err := e.check(); err != nil {
-			return nil, &SyntaxError{Line: e.Line, Msg: err.Error()}
-		}
-		if prev, ok := seen[e.Image]; ok {
-			return nil, &SyntaxError{Line: e.Line, Msg: fmt.Sprintf("image %s is listed twice (also at line %d)", e.Image, prev)}
-		}
-		seen[e.Image] = e.Line
+	if err := l.checkEntries(); err != nil {
+		return nil, err
 	}
 	l.Sort()
 	return &l, nil
+}
+
+// checkEntries checks that every entry is canonical and well formed, and
+// listed once.
+func (l *Lock) checkEntries() error {
+	seen := make(map[string]int, len(l.Images))
+	for _, e := range l.Images {
+		if err := e.check(); err != nil {
+			return &SyntaxError{Line: e.Line, Msg: err.Error()}
+		}
+		if prev, ok := seen[e.Image]; ok {
+			return &SyntaxError{Line: e.Line, Msg: fmt.Sprintf("image %s is listed twice (also at line %d)", e.Image, prev)}
+		}
+		seen[e.Image] = e.Line
+	}
+	return nil
 }
 
 // parseCanonical reads a lock in the one form Marshal writes, as pin
@@ -191,15 +200,8 @@ func parseCanonical(data []byte) (*Lock, bool) {
 		}
 		l.Images = append(l.Images, e)
 	}
-	if !bytes.Equal(l.Marshal(), data) {
-		return nil, false
-	}
-	seen := make(map[string]bool, len(l.Images))
-	for _, e := range l.Images {
-		if e.check() != nil || seen[e.Image] {
-			return nil, false // Parse says what is wrong, and where
-		}
-		seen[e.Image] = true
+	if !bytes.Equal(l.Marshal(), data) || l.checkEntries() != nil {
+		return nil, false // parseYAML says what is wrong, and where
 	}
 	return l, true
 }
@@ -304,7 +306,7 @@ func (l *Lock) Marshal() []byte {
 // scalar writes s as a YAML scalar: plain when YAML reads it back
 // unchanged, in block and flow context alike, else quoted.
 func scalar(s string) string {
-	if isPlain(s) && !strings.HasSuffix(s, ":") && !strings.Contains(s, ": ") && !isYAMLKeyword(s) {
+	if isPlain(s) && !strings.HasSuffix(s, ":") && !isYAMLKeyword(s) {
 		return s
 	}
 	b, _ := yaml.Marshal(s)

@@ -35,17 +35,17 @@ type figure struct {
 
 // time is the median wall time of f's runs.
 func (f figure) time() time.Duration {
-	return median(mapRuns(f.runs, func(s sample) time.Duration { return s.wall }))
+	return median(mapSlice(f.runs, func(s sample) time.Duration { return s.wall }))
 }
 
 // cpu is the median CPU time of f's runs.
 func (f figure) cpu() time.Duration {
-	return median(mapRuns(f.runs, func(s sample) time.Duration { return s.cpu }))
+	return median(mapSlice(f.runs, func(s sample) time.Duration { return s.cpu }))
 }
 
 // serverCPU is the median CPU time the registry side used in f's runs.
 func (f figure) serverCPU() time.Duration {
-	return median(mapRuns(f.runs, func(s sample) time.Duration { return s.server }))
+	return median(mapSlice(f.runs, func(s sample) time.Duration { return s.server }))
 }
 
 // over is the median of the ratios of f's runs to base's, run by run: each
@@ -60,14 +60,6 @@ func (f figure) over(base figure) float64 {
 		return 0
 	}
 	return median(rs)
-}
-
-func mapRuns(runs []sample, f func(sample) time.Duration) []time.Duration {
-	out := make([]time.Duration, len(runs))
-	for i, r := range runs {
-		out[i] = f(r)
-	}
-	return out
 }
 
 // netResult is one mode's figures.

@@ -33,31 +33,24 @@ func (r report) markdown() string {
 		fmt.Fprintf(&b, "Each client is a process of its own. Except where the CPUs are shared, %s.\n", r.split)
 	}
 	b.WriteString("Times are medians; each ratio is the median of the ratios of runs taken one after the other in the same round.\n\n")
-	b.WriteString("| registry | floor | pin update | pin verify | naive | update/floor | verify/floor | naive/update |\n")
-	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	for _, n := range r.net {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.2f | %.2f | %.2f |\n", n.mode.name,
-			ms(n.floor.time()), ms(n.update.time()), ms(n.check.time()), ms(n.naive.time()),
-			n.update.over(n.floor), n.check.over(n.floor), n.naive.over(n.update))
-	}
+	table(&b, true, []string{"registry", "floor", "pin update", "pin verify", "naive", "update/floor", "verify/floor", "naive/update"}, r.net, func(n netResult) []string {
+		return []string{n.mode.name, ms(n.floor.time()), ms(n.update.time()), ms(n.check.time()), ms(n.naive.time()),
+			fixed(n.update.over(n.floor)), fixed(n.check.over(n.floor)), fixed(n.naive.over(n.update))}
+	})
 	b.WriteString("\nCPU time, user and system (median): each client's process, and the registry side's (the registry and the proxy) while the floor, pin update and pin verify ran. ")
 	b.WriteString("The bounds are the least time the CPUs could have done pin's run and the registry side's work for it in (the busier of the client's and the registry's CPUs, or all of it over every CPU where they are shared), over the floor's time: no client, however quick, could have a lower ratio.\n\n")
-	b.WriteString("| registry | floor | pin update | pin verify | naive | registry side: floor | update | verify | update bound | verify bound |\n")
-	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	for _, n := range r.net {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", n.mode.name,
-			ms(n.floor.cpu()), ms(n.update.cpu()), ms(n.check.cpu()), ms(n.naive.cpu()),
+	table(&b, true, []string{"registry", "floor", "pin update", "pin verify", "naive", "registry side: floor", "update", "verify", "update bound", "verify bound"}, r.net, func(n netResult) []string {
+		return []string{n.mode.name, ms(n.floor.cpu()), ms(n.update.cpu()), ms(n.check.cpu()), ms(n.naive.cpu()),
 			ms(n.floor.serverCPU()), ms(n.update.serverCPU()), ms(n.check.serverCPU()),
-			r.bound(n, n.update), r.bound(n, n.check))
-	}
+			r.bound(n, n.update), r.bound(n, n.check)}
+	})
 	b.WriteString("\nRequests the registry received, by kind (pings, tokens, HEADs, GETs, other):\n\n")
 	if r.split != nil {
 		fmt.Fprintf(&b, "Each client is a process of its own. Except where the CPUs are shared, %s.\n\n", r.split)
 	}
-	b.WriteString("| registry | floor | pin update | pin verify | naive |\n| --- | --- | --- | --- | --- |\n")
-	for _, n := range r.net {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", n.mode.name, counts(n.floor), counts(n.update), counts(n.check), counts(n.naive))
-	}
+	table(&b, false, []string{"registry", "floor", "pin update", "pin verify", "naive"}, r.net, func(n netResult) []string {
+		return []string{n.mode.name, counts(n.floor), counts(n.update), counts(n.check), counts(n.naive)}
+	})
 	b.WriteString("\n### Scan: `pin verify --offline` against a bare yaml.v3 node decode of the same files (median)\n\n")
 	b.WriteString("| files | size | pin | decode | pin/decode | pin peak RSS | decode peak RSS |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, s := range r.scan {
@@ -86,8 +79,27 @@ func (r report) bound(n netResult, f figure) string {
 	} else {
 		least = (client + server) / time.Duration(runtime.NumCPU())
 	}
-	return fmt.Sprintf("%.2f", ratio(least, n.floor.time()))
+	return fixed(ratio(least, n.floor.time()))
 }
+
+// table writes a Markdown table with a row per item; its columns after the
+// first are right-aligned when right is set.
+func table[T any](b *strings.Builder, right bool, header []string, items []T, row func(T) []string) {
+	align := "---"
+	if right {
+		align = "---:"
+	}
+	rule := make([]string, len(header))
+	for i := range rule {
+		rule[i] = align
+	}
+	rule[0] = "---"
+	for _, cells := range append([][]string{header, rule}, mapSlice(items, row)...) {
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+}
+
+func fixed(x float64) string { return fmt.Sprintf("%.2f", x) }
 
 func counts(f figure) string {
 	c := f.counts
