@@ -37,7 +37,7 @@ func readFile(name string) ([]byte, error) {
 	if info.Size() > MaxFileSize {
 		return nil, tooLarge(info.Size())
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	data, err := readAll(f, info.Size())
 	if err != nil {
 		return nil, &FileError{File: name, Err: pathErr(err)}
 	}
@@ -45,6 +45,29 @@ func readFile(name string) ([]byte, error) {
 		return nil, tooLarge(int64(len(data)))
 	}
 	return data, nil
+}
+
+// readAll reads r to its end, or to one byte past MaxFileSize, into one
+// buffer sized for size bytes (what stat said) and the EOF after them:
+// io.ReadAll would start at 512 bytes and grow, copying, which costs a
+// scan of many small files more reads and memory than the parse of some.
+// A file that grew since its stat is still read to the end.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	buf := make([]byte, 0, min(max(size, 0), MaxFileSize)+512)
+	r = io.LimitReader(r, MaxFileSize+1)
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow
+		}
+	}
 }
 
 // checkText refuses data that is not UTF-8 text: the finders and the
