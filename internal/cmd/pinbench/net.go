@@ -38,6 +38,17 @@ func (f figure) time() time.Duration {
 	return median(mapSlice(f.runs, func(s sample) time.Duration { return s.wall }))
 }
 
+// spread is the wall time of f's fastest and slowest runs.
+func (f figure) spread() (lo, hi time.Duration) {
+	for i, s := range f.runs {
+		if i == 0 || s.wall < lo {
+			lo = s.wall
+		}
+		hi = max(hi, s.wall)
+	}
+	return lo, hi
+}
+
 // cpu is the median CPU time of f's runs.
 func (f figure) cpu() time.Duration {
 	return median(mapSlice(f.runs, func(s sample) time.Duration { return s.cpu }))

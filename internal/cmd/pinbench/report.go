@@ -32,9 +32,11 @@ func (r report) markdown() string {
 	if r.split != nil {
 		fmt.Fprintf(&b, "Each client is a process of its own. Except where the CPUs are shared, %s.\n", r.split)
 	}
-	b.WriteString("Times are medians; each ratio is the median of the ratios of runs taken one after the other in the same round.\n\n")
-	table(&b, true, []string{"registry", "floor", "pin update", "pin verify", "naive", "update/floor", "verify/floor", "naive/update"}, r.net, func(n netResult) []string {
-		return []string{n.mode.name, ms(n.floor.time()), ms(n.update.time()), ms(n.check.time()), ms(n.naive.time()),
+	b.WriteString("Times are medians; each ratio is the median of the ratios of runs taken one after the other in the same round. ")
+	b.WriteString("The floor's range is its fastest and slowest run: how much the registry's own speed moved during the measurement.\n\n")
+	table(&b, true, []string{"registry", "floor", "floor's range", "pin update", "pin verify", "naive", "update/floor", "verify/floor", "naive/update"}, r.net, func(n netResult) []string {
+		lo, hi := n.floor.spread()
+		return []string{n.mode.name, ms(n.floor.time()), fmt.Sprintf("%d–%d ms", lo.Milliseconds(), hi.Milliseconds()), ms(n.update.time()), ms(n.check.time()), ms(n.naive.time()),
 			fixed(n.update.over(n.floor)), fixed(n.check.over(n.floor)), fixed(n.naive.over(n.update))}
 	})
 	b.WriteString("\nCPU time, user and system (median): each client's process, and the registry side's (the registry and the proxy) while the floor, pin update and pin verify ran. ")
