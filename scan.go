@@ -389,5 +389,9 @@ func pathErr(err error) error {
 	if errors.As(err, &pe) {
 		return pe.Err
 	}
+	var le *os.LinkError // a rename's
+	if errors.As(err, &le) {
+		return le.Err
+	}
 	return err
 }

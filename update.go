@@ -84,12 +84,15 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	// reference is resolved, while the registry answers the rest; its new
 	// bytes then go to a temporary file beside it, renamed into place only
 	// when everything has resolved and checked out.
-	var st *stager
-	if !opts.DryRun && !opts.LockOnly {
+	var st, sources *stager // sources: st, where the sources are written
+	if !opts.DryRun {
 		st = newStager(sc.cwd)
 		defer st.abort() // after ap.close: no splice stages a file after it
+		if !opts.LockOnly {
+			sources = st
+		}
 	}
-	ap := newApplier(s.files, sc.parsers, st)
+	ap := newApplier(s.files, sc.parsers, sources)
 	defer ap.close()
 	var res map[string]resolved
 	if opts.Resolver == nil {
@@ -121,18 +124,18 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	if opts.DryRun {
 		return out, nil
 	}
-	if st != nil {
-		if err := st.commit(out.Files); err != nil {
-			return nil, err
-		}
-		out.Written = len(out.Files) > 0
+	var files []FileDiff
+	if sources != nil {
+		files = out.Files
 	}
+	var lock *FileDiff
 	if out.LockChanged() {
-		if err := writeLast(sc.cwd, out.Lock); err != nil {
-			return nil, err
-		}
-		out.Written = true
+		lock = &out.Lock
 	}
+	if err := st.commit(files, lock); err != nil {
+		return nil, err
+	}
+	out.Written = len(files) > 0 || lock != nil
 	return out, nil
 }
 

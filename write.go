@@ -5,46 +5,58 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
 )
 
-// A stager writes the new sources. Each is written, as soon as its bytes
-// are known and while the registry still answers for others, to a
-// temporary file beside it, synced and given its permissions; commit then
-// renames them all into place and syncs their directories, and the lock is
-// written after that (writeLast). A run that fails or is interrupted
-// removes its temporary files and leaves every source as it was. A run
-// killed part-way leaves each file wholly old or wholly new (and perhaps
-// temporary files, named .NAME.pin-*), and the lock old while any source
-// is: the lock never claims a run that did not finish, verify fails on the
-// mixed tree, and running pin update again repairs it (TestCrashSafety in
-// cmd/pin). Each target is checked before its temporary file is written:
-// it must be a regular file inside the tree; at commit, just before the
-// renames, it must still hold the bytes pin read.
+// A stager writes the new sources and the lock. Each source is written,
+// as soon as its bytes are known and while the registry still answers for
+// others, to a temporary file beside it, synced and given its permissions
+// and owner; commit writes the lock's the same way, checks every target
+// once more, then renames the sources into place, syncs their directories,
+// and renames the lock last. A run that fails or is interrupted removes
+// its temporary files and leaves every file as it was: a target that
+// cannot be written is found before the first rename, and should a rename
+// itself fail, the sources already replaced get their old bytes back. A
+// run killed part-way leaves each file wholly old or wholly new (and
+// perhaps temporary files, named .NAME.pin-*), and the lock old while any
+// source is: the lock never claims a run that did not finish, verify fails
+// on the mixed tree, and running pin update again repairs it
+// (TestCrashSafety in cmd/pin). Each target is checked before its
+// temporary file is written: a regular file, reached through no symlink
+// that leads outside the tree (or, for a new lock, a name in an existing
+// directory); at commit, just before the renames, it must still hold the
+// bytes pin read.
 type stager struct {
-	root string
+	tree tree
 	sem  chan struct{} // bounds the files written at once
 	wg   sync.WaitGroup
 
 	mu     sync.Mutex
 	staged map[string]*staged // by the source's path
+	lock   *staged
+
+	rename func(oldpath, newpath string) error // os.Rename, but in tests
 }
 
-// staged is one source written to its temporary file, or the reason not.
+// staged is one file written to its temporary file, or the reason not.
 type staged struct {
 	target string      // the real path to replace
-	info   fs.FileInfo // the target's, when it was checked
+	info   fs.FileInfo // the target's, when it was checked (nil: a new file)
 	tmp    string      // the temporary file; "" once renamed or removed
 	err    error
 }
 
-func newStager(root string) *stager {
-	return &stager{root: root, sem: make(chan struct{}, writeJobs), staged: map[string]*staged{}}
+// newStager returns a stager for a run in the working directory cwd.
+func newStager(cwd string) *stager {
+	return &stager{tree: newTree(cwd), sem: make(chan struct{}, writeJobs), staged: map[string]*staged{}, rename: os.Rename}
 }
 
 // stage starts writing f's new bytes to a temporary file beside it.
@@ -57,53 +69,105 @@ func (s *stager) stage(f FileDiff) {
 	}
 	s.staged[f.Path] = st
 	s.mu.Unlock()
+	s.write(st, f)
+}
+
+// write fills st in the background: f's target and its temporary file.
+func (s *stager) write(st *staged, f FileDiff) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		s.sem <- struct{}{}
 		defer func() { <-s.sem }()
-		st.target, st.info, st.err = target(s.root, f)
+		st.target, st.info, st.err = s.tree.target(f)
 		if st.err == nil {
 			st.tmp, st.err = writeTemp(st.target, f.New, st.info)
 			if st.err != nil {
-				st.err = &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", st.err)}
+				st.err = &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", pathErr(st.err))}
 			}
 		}
 	}()
 }
 
-// commit renames the temporary files of files into place, in order, once
-// every one is written and no target has changed since it was checked,
-// and syncs their directories. If any cannot be, none is renamed.
-func (s *stager) commit(files []FileDiff) error {
+// commit puts files and then lock (nil: the lock stays as it is) in
+// place, once every one is written and no target has changed since pin
+// read it. If any cannot be, none is: the run changes nothing.
+func (s *stager) commit(files []FileDiff, lock *FileDiff) error {
 	for _, f := range files {
 		s.stage(f) // a no-op for those staged already
+	}
+	if lock != nil {
+		s.lock = &staged{}
+		s.write(s.lock, *lock)
 	}
 	s.wg.Wait()
 	sts := make([]*staged, len(files))
 	for i, f := range files {
-		st := s.staged[f.Path]
+		sts[i] = s.staged[f.Path]
+	}
+	if lock != nil {
+		files, sts = append(slices.Clip(files), *lock), append(sts, s.lock)
+	}
+	for i, st := range sts {
 		if st.err == nil {
-			st.err = unchanged(f, st.target, st.info)
+			st.err = unchanged(files[i], st.target, st.info)
 		}
 		if st.err != nil {
 			return st.err
 		}
-		sts[i] = st
 	}
+	if lock != nil && slices.ContainsFunc(sts[:len(sts)-1], func(st *staged) bool { return st.target == s.lock.target }) {
+		return &FileError{File: lock.Path, Err: errors.New("the lock is also a file whose references pin edits"), hint: "name another lock with --lock"}
+	}
+
 	var targets []string
-	var err error
 	for i, st := range sts {
-		if err = os.Rename(st.tmp, st.target); err != nil {
+		if lock != nil && i == len(sts)-1 {
+			syncDirs(targets) // the sources are in place before the lock says so
+			targets = targets[:0]
+		}
+		if err := s.rename(st.tmp, st.target); err != nil {
 			err = &FileError{File: files[i].Path, Err: fmt.Errorf("writing: %w", pathErr(err))}
-			break
+			return s.restore(files[:i], sts[:i], err)
 		}
 		st.tmp = ""
 		targets = append(targets, st.target)
 	}
-	// Synced whether or not every rename succeeded: what was renamed stays.
 	syncDirs(targets)
-	return err
+	return nil
+}
+
+// restore puts the old bytes of files, whose new bytes sts renamed into
+// place, back after err stopped the commit, so that the failed run
+// changes nothing; the error says which, if any, could not be.
+func (s *stager) restore(files []FileDiff, sts []*staged, err error) error {
+	var left []string
+	var targets []string
+	for i := len(files) - 1; i >= 0; i-- {
+		f, st := files[i], sts[i]
+		var rerr error
+		if st.info == nil {
+			rerr = os.Remove(st.target) // a new file: nothing was there
+		} else {
+			var tmp string
+			if tmp, rerr = writeTemp(st.target, f.Old, st.info); rerr == nil {
+				if rerr = s.rename(tmp, st.target); rerr != nil {
+					os.Remove(tmp)
+				}
+			}
+		}
+		if rerr != nil {
+			left = append(left, f.Path)
+		}
+		targets = append(targets, st.target)
+	}
+	syncDirs(targets)
+	if len(left) == 0 {
+		return err
+	}
+	slices.Reverse(left)
+	return &FileError{Err: fmt.Errorf("%w; %s could not be put back as it was and now holds pin's edits", err, strings.Join(left, ", ")),
+		hint: "fix the cause and run pin update again"}
 }
 
 // abort waits for the writes under way and removes every temporary file
@@ -111,58 +175,47 @@ func (s *stager) commit(files []FileDiff) error {
 func (s *stager) abort() {
 	s.wg.Wait()
 	for _, st := range s.staged {
-		if st.tmp != "" {
-			os.Remove(st.tmp)
-			st.tmp = ""
-		}
+		removeTemp(st)
+	}
+	if s.lock != nil {
+		removeTemp(s.lock)
 	}
 }
 
-// writeLast writes f (the lock) by itself, after the sources: its own
-// temporary file, renamed and its directory synced at once.
-func writeLast(root string, f FileDiff) error {
-	t, info, err := target(root, f)
-	if err == nil {
-		err = unchanged(f, t, info)
+func removeTemp(st *staged) {
+	if st.tmp != "" {
+		os.Remove(st.tmp)
+		st.tmp = ""
 	}
-	if err != nil {
-		return err
-	}
-	tmp, err := writeTemp(t, f.New, info)
-	if err == nil {
-		if err = os.Rename(tmp, t); err != nil {
-			os.Remove(tmp)
-		}
-	}
-	if err != nil {
-		return &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", pathErr(err))}
-	}
-	syncDirs([]string{t})
-	return nil
 }
 
 // unchanged checks that the target of f, which info described when it was
-// checked (nil: no file was there), still holds the bytes pin read: the
-// same file, of the same size, with the same bytes, read again since an
-// edit can keep the size and, where timestamps are coarse or cached, the
-// modification time.
+// checked (nil: no file was there), still holds the bytes pin read.
 func unchanged(f FileDiff, path string, info fs.FileInfo) error {
-	if info == nil {
-		return nil // a new file: nothing was there to change
-	}
-	ok := f.Old != nil // else a file appeared where pin read none
-	if ok {
-		now, err := os.Stat(path)
-		ok = err == nil && os.SameFile(now, info) && now.Size() == int64(len(f.Old))
-	}
-	if ok {
-		data, err := os.ReadFile(path)
-		ok = err == nil && bytes.Equal(data, f.Old)
-	}
-	if !ok {
+	if !asRead(f, path, info) {
 		return &FileError{File: f.Path, Err: errors.New("the file changed while pin was running"), hint: "run pin update again"}
 	}
 	return nil
+}
+
+// asRead reports whether path is as pin read it: still missing, or the
+// same file, of the same size, with the same bytes, read again since an
+// edit can keep the size and, where timestamps are coarse or cached, the
+// modification time.
+func asRead(f FileDiff, path string, info fs.FileInfo) bool {
+	if info == nil {
+		_, err := os.Lstat(path)
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	if f.Old == nil {
+		return false // a file appeared where pin read none
+	}
+	now, err := os.Stat(path)
+	if err != nil || !os.SameFile(now, info) || now.Size() != int64(len(f.Old)) {
+		return false
+	}
+	data, err := os.ReadFile(path)
+	return err == nil && bytes.Equal(data, f.Old)
 }
 
 // syncDirs syncs the directory of each path, once each, concurrently, so
@@ -192,26 +245,84 @@ func syncDirs(paths []string) {
 // writeJobs bounds the files written at once.
 const writeJobs = 16
 
-// target checks that f may be written, a regular file inside the tree or
-// a new lock, and returns the real path to write and what it is now (nil
-// for a new file). unchanged then checks its bytes.
-func target(root string, f FileDiff) (string, fs.FileInfo, error) {
-	real, err := filepath.EvalSymlinks(f.Path)
+// A tree is the working directory pin writes in, with its symlinks
+// resolved: paths are compared as the system resolves them, whatever
+// symlink the shell's working directory ($PWD) was reached through.
+type tree struct{ root string }
+
+func newTree(cwd string) tree {
+	if r, err := filepath.EvalSymlinks(cwd); err == nil {
+		cwd = r
+	}
+	return tree{root: cwd}
+}
+
+// real is path with every symlink resolved, absolute.
+func (t tree) real(path string) (string, error) {
+	r, err := filepath.EvalSymlinks(path)
+	if err != nil || filepath.IsAbs(r) {
+		return r, err
+	}
+	// A relative path resolves from the real working directory, so what
+	// is left of it (leading ..s, then names) joins that as text.
+	return filepath.Join(t.root, r), nil
+}
+
+// abs is path made absolute as text, from the real working directory.
+func (t tree) abs(path string) string {
+	if filepath.IsAbs(path) {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(t.root, path)
+}
+
+// target checks that f may be written, a regular file or a new lock, not
+// reached through a symlink that leads outside the tree, and returns the
+// real path to write and what it is now (nil for a new file). unchanged
+// then checks its bytes.
+func (t tree) target(f FileDiff) (string, fs.FileInfo, error) {
+	real, err := t.real(f.Path)
 	if errors.Is(err, fs.ErrNotExist) && f.Old == nil {
-		return f.Path, nil, nil // a new lock
+		return t.newFile(f)
 	}
 	if err != nil {
-		return "", nil, &FileError{File: f.Path, Err: err}
+		return "", nil, &FileError{File: f.Path, Err: pathErr(err)}
 	}
-	if real != filepath.Clean(f.Path) && !within(root, real) {
-		return "", nil, &FileError{File: f.Path, Err: fmt.Errorf("refusing to write through a symlink to %s, outside the tree", real),
-			hint: "run pin update in the tree that file lies in"}
+	if err := t.check(f, real); err != nil {
+		return "", nil, err
 	}
 	info, err := os.Stat(real)
 	if err != nil {
-		return "", nil, &FileError{File: f.Path, Err: err}
+		return "", nil, &FileError{File: f.Path, Err: pathErr(err)}
 	}
 	return real, info, nil
+}
+
+// newFile is target for a file pin creates: a name in a directory that
+// exists, which is not a symlink to a missing file.
+func (t tree) newFile(f FileDiff) (string, fs.FileInfo, error) {
+	if _, err := os.Lstat(f.Path); err == nil {
+		return "", nil, &FileError{File: f.Path, Err: errors.New("refusing to write through a symlink to a file that does not exist")}
+	}
+	dir, err := t.real(filepath.Dir(f.Path))
+	if err != nil {
+		return "", nil, &FileError{File: f.Path, Err: fmt.Errorf("its directory: %w", pathErr(err)), hint: "create the directory, or name another lock with --lock"}
+	}
+	real := filepath.Join(dir, filepath.Base(f.Path))
+	if err := t.check(f, real); err != nil {
+		return "", nil, err
+	}
+	return real, nil, nil
+}
+
+// check refuses real, where f's path leads, when a symlink took it out
+// of the tree.
+func (t tree) check(f FileDiff, real string) error {
+	if real != t.abs(f.Path) && !inside(t.root, real) {
+		return &FileError{File: f.Path, Err: fmt.Errorf("refusing to write through a symlink to %s, outside the tree", real),
+			hint: "run pin update in the tree that file lies in"}
+	}
+	return nil
 }
 
 // inside reports whether the absolute path abs is root or lies below it.
@@ -220,27 +331,28 @@ func inside(root, abs string) bool {
 }
 
 // within reports whether path lies inside the directory root, both taken
-// with symlinks resolved.
+// with every symlink resolved.
 func within(root, path string) bool {
-	if r, err := filepath.EvalSymlinks(root); err == nil {
-		root = r
-	}
-	abs, err := filepath.Abs(path)
+	wd, err := os.Getwd()
 	if err != nil {
 		return false
 	}
-	return inside(root, abs)
+	t := newTree(wd)
+	r, err := t.real(root)
+	if err != nil {
+		return false
+	}
+	p, err := t.real(path)
+	return err == nil && inside(r, p)
 }
 
-// writeTemp writes data to a new temporary file beside path, synced and
-// with the permissions of info (0644 for a new file), and returns its name.
-// The caller renames it into place and syncs the directory.
+// writeTemp writes data to a new temporary file beside path, synced, and
+// returns its name; the caller renames it into place and syncs the
+// directory. For an existing file (info), the temporary file gets its
+// owner, where the system allows, and its mode; a new file gets 0666 less
+// the umask, as any file a program creates.
 func writeTemp(path string, data []byte, info fs.FileInfo) (name string, err error) {
-	perm := fs.FileMode(0o644)
-	if info != nil {
-		perm = info.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".pin-*")
+	tmp, err := createTemp(path, info == nil)
 	if err != nil {
 		return "", err
 	}
@@ -253,11 +365,35 @@ func writeTemp(path string, data []byte, info fs.FileInfo) (name string, err err
 	if _, err := tmp.Write(data); err != nil {
 		return "", err
 	}
-	if err := tmp.Chmod(perm); err != nil {
-		return "", err
+	if info != nil {
+		if err := keepOwner(tmp, info); err != nil {
+			return "", err
+		}
+		// After the owner: a change of owner clears the set-id bits.
+		if err := tmp.Chmod(info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
+			return "", err
+		}
 	}
 	if err := tmp.Sync(); err != nil {
 		return "", err
 	}
 	return tmp.Name(), tmp.Close()
+}
+
+// createTemp creates a file named .NAME.pin-RANDOM beside path: readable
+// by its owner alone until writeTemp sets its mode, or, for a new file,
+// with the mode it keeps (0666 less the umask).
+func createTemp(path string, newFile bool) (*os.File, error) {
+	dir, prefix := filepath.Dir(path), "."+filepath.Base(path)+".pin-"
+	if !newFile {
+		return os.CreateTemp(dir, prefix+"*")
+	}
+	for range 10000 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64()>>1, 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, prefix+"*"), Err: fs.ErrExist}
 }

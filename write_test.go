@@ -36,7 +36,7 @@ func TestStager(t *testing.T) {
 		if got := read(t, files[0].Path); got != "a: 1\n" {
 			t.Errorf("a staged file was replaced before commit: %q", got)
 		}
-		if err := st.commit(files); err != nil { // stages b on the way
+		if err := st.commit(files, nil); err != nil { // stages b on the way
 			t.Fatal(err)
 		}
 		st.abort() // after commit: nothing left to remove
@@ -75,7 +75,7 @@ func TestStager(t *testing.T) {
 				t.Fatal(err)
 			}
 			os.Chtimes(path, tt.time(info), tt.time(info))
-			err = st.commit(files)
+			err = st.commit(files, nil)
 			if err == nil || !strings.Contains(err.Error(), "changed while pin was running") {
 				t.Fatalf("commit = %v, want a refusal", err)
 			}
@@ -100,7 +100,7 @@ func TestStager(t *testing.T) {
 		dir, files := newTree(t)
 		files[0].Old = []byte("a: 0\n") // pin read other bytes than are there now
 		st := newStager(dir)
-		err := st.commit(files)
+		err := st.commit(files, nil)
 		if err == nil || !strings.Contains(err.Error(), "changed while pin was running") {
 			t.Fatalf("commit = %v, want a refusal", err)
 		}
