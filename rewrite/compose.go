@@ -48,8 +48,9 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 	if err != nil {
 		return f, err
 	}
-	lm := newLineMap(data)
-	seen := make(map[*yaml.Node]bool)
+	// Each text is read once, however many services name it.
+	byText := map[*yaml.Node][]composeRead{}
+	var texts []*yaml.Node
 	for _, doc := range docs {
 		if len(doc.Content) == 0 {
 			continue
@@ -72,21 +73,42 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 			if v == nil {
 				continue
 			}
-			direct := v.Kind != yaml.AliasNode // see imageValue
-			v = deref(v)
-			if v.Kind != yaml.ScalarNode || seen[v] {
-				continue
-			}
-			seen[v] = true
-			if v.Tag == "!!null" || v.Value == "" {
-				continue
-			}
-			s := composeService{data: data, lm: lm, env: env, name: name, v: v, direct: direct}
+			r := composeRead{name: name, v: v}
 			if _, b := mergedField(svc, "build"); b != nil {
-				s.built = fmt.Sprintf("service %q builds it (build: here)", name)
+				r.built = fmt.Sprintf("service %q builds it (build: here)", name)
 			} else if why, ok := env.Built[name]; ok {
-				s.built = fmt.Sprintf("service %q builds it (build: %s)", name, why)
+				r.built = fmt.Sprintf("service %q builds it (build: %s)", name, why)
 			}
+			t := deref(v)
+			if _, ok := byText[t]; !ok {
+				texts = append(texts, t)
+			}
+			byText[t] = append(byText[t], r)
+		}
+	}
+	if len(texts) > 0 {
+		lm, sh := newLineMap(data), newSharing(data, docs)
+		for _, v := range texts {
+			reads := byText[v]
+			if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Value == "" {
+				continue
+			}
+			s := composeService{data: data, lm: lm, env: env, name: reads[0].name, v: v}
+			// Every service that reads a text it or another builds uses the built image.
+			if i := slices.IndexFunc(reads, func(r composeRead) bool { return r.built != "" }); i >= 0 {
+				s.built = reads[i].built
+				s.others = reads
+			}
+			direct := slices.ContainsFunc(reads, func(r composeRead) bool { return r.v == v })
+			switch {
+			case !direct && !sh.isImageValue(v) && !sh.inExtension(v):
+				s.shared = fmt.Sprintf("its text is written at line %d, as something other than an image, and the alias *%s reads it", v.Line, v.Anchor)
+			default:
+				s.shared = sh.conflict(v, func(a *yaml.Node) bool {
+					return sh.inExtension(a) || slices.ContainsFunc(reads, func(r composeRead) bool { return r.v == a })
+				})
+			}
+			s.scalar = direct && s.shared == "" // see Ref.Scalar
 			if err := s.find(&f); err != nil {
 				return f, err
 			}
@@ -145,17 +167,26 @@ func mergedFieldSeen(m *yaml.Node, key string, seen map[*yaml.Node]bool) (*yaml.
 	return nil, nil
 }
 
-// composeService is one service's image: value being read.
+// A composeRead is a service's image: as the walk met it: v as written
+// (the text, or an alias of it), and why the service builds it, if it does.
+type composeRead struct {
+	name  string
+	v     *yaml.Node
+	built string
+}
+
+// composeService is the image: text of one or more services being read.
 type composeService struct {
 	data []byte
 	lm   *lineMap
 	env  ComposeEnv
-	name string
-	v    *yaml.Node // its value, where the text is written
-	// direct says v was written as the image: value of a mapping, not
-	// reached through an alias (which may name a key).
-	direct bool
-	built  string // why the image is built, not pulled; "" when pulled
+	name string     // the first service that reads it
+	v    *yaml.Node // the text, where it is written
+	// scalar and shared go to the reference's Scalar and Shared.
+	scalar bool
+	shared string
+	built  string        // why the image is built, not pulled; "" when pulled
+	others []composeRead // with built: every service that reads the text
 }
 
 // wholeDefault matches a value that is one variable with a default:
@@ -176,6 +207,15 @@ func (s composeService) find(f *Found) error {
 	}
 	if s.built != "" {
 		notice(s.built + ": the name it tags, not an image to pull")
+		for _, r := range s.others {
+			if r.built == "" {
+				notice(fmt.Sprintf("service %q reads this text through YAML aliases, and %s: the built image, not one to pull", r.name, s.built))
+			}
+		}
+		return nil
+	}
+	if why := notString(v); why != "" {
+		notice(why)
 		return nil
 	}
 	start, end, err := locateScalar(s.data, s.lm, v)
@@ -190,7 +230,7 @@ func (s composeService) find(f *Found) error {
 			notice(notReference(text))
 			return nil
 		}
-		ref.Image, ref.Scalar = img, s.direct
+		ref.Image, ref.Scalar = img, s.scalar
 		s.add(f, ref)
 		return nil
 	}
@@ -240,6 +280,7 @@ func (s composeService) find(f *Found) error {
 
 func (s composeService) add(f *Found, r Ref) {
 	r.Line, r.Col = s.lm.position(r.Start)
+	r.Shared = s.shared
 	f.Refs = append(f.Refs, r)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pin-tool/pin/imageref"
@@ -34,8 +35,7 @@ func FindKubernetes(data []byte) (Found, error) {
 	if err := checkAliases(data, docs); err != nil {
 		return f, err
 	}
-	lm := newLineMap(data)
-	seen := make(map[*yaml.Node]bool)
+	var reads []imageRead
 	for _, doc := range docs {
 		if len(doc.Content) == 0 {
 			continue
@@ -44,7 +44,24 @@ func FindKubernetes(data []byte) (Found, error) {
 		if root.Kind != yaml.MappingNode || lookup(root, "apiVersion") == nil || lookup(root, "kind") == nil {
 			continue
 		}
-		if err := walkImages(data, lm, root, objectName(root), seen, &f); err != nil {
+		walkImages(root, objectName(root), &reads)
+	}
+	if len(reads) == 0 {
+		return f, nil
+	}
+	// Each text is read once, however many image: values name it.
+	byText := map[*yaml.Node][]imageRead{}
+	var texts []*yaml.Node
+	for _, r := range reads {
+		v := deref(r.v)
+		if _, ok := byText[v]; !ok {
+			texts = append(texts, v)
+		}
+		byText[v] = append(byText[v], r)
+	}
+	k := kubeFinder{data: data, lm: newLineMap(data), sh: newSharing(data, docs), f: &f}
+	for _, v := range texts {
+		if err := k.image(v, byText[v]); err != nil {
 			return f, err
 		}
 	}
@@ -108,16 +125,21 @@ func lookup(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// walkImages records the image: scalars under n. Aliases are not followed
-// into: the node they name was walked where it was written, so a value given
-// once through an anchor is found, and edited, once.
-func walkImages(data []byte, lm *lineMap, n *yaml.Node, where string, seen map[*yaml.Node]bool, f *Found) error {
+// An imageRead is an image: value met by the walk: v as written there
+// (the text, or an alias of it), in mapping m.
+type imageRead struct {
+	m, v  *yaml.Node
+	where string
+}
+
+// walkImages records the image: values under n. Aliases are not followed
+// into: the node they name was walked where it was written, so that a
+// value given once through an anchor is found, and edited, once.
+func walkImages(n *yaml.Node, where string, reads *[]imageRead) {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
-			if err := walkImages(data, lm, c, where, seen, f); err != nil {
-				return err
-			}
+			walkImages(c, where, reads)
 		}
 	case yaml.MappingNode:
 		if w := objectName(n); w != "" {
@@ -126,58 +148,96 @@ func walkImages(data []byte, lm *lineMap, n *yaml.Node, where string, seen map[*
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind == yaml.ScalarNode && k.Value == "image" {
-				if err := imageValue(data, lm, n, v, where, seen, f); err != nil {
-					return err
-				}
+				*reads = append(*reads, imageRead{m: n, v: v, where: where})
 				continue
 			}
-			if err := walkImages(data, lm, v, where, seen, f); err != nil {
-				return err
-			}
+			walkImages(v, where, reads)
 		}
 	}
-	return nil
 }
 
-func imageValue(data []byte, lm *lineMap, m, v *yaml.Node, where string, seen map[*yaml.Node]bool, f *Found) error {
-	// A value written here is a value; one reached through an alias may be
-	// anything the anchor names, a key among them.
-	direct := v.Kind != yaml.AliasNode
-	if !direct && v.Alias != nil {
-		v = v.Alias
-	}
-	if v.Kind != yaml.ScalarNode || seen[v] {
+// kubeFinder turns the image: values of a file into references.
+type kubeFinder struct {
+	data []byte
+	lm   *lineMap
+	sh   *sharing
+	f    *Found
+}
+
+// image reads the text v, which the image: values reads name.
+func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Value == "" {
 		return nil
 	}
-	seen[v] = true
-	if v.Tag == "!!null" || v.Value == "" {
-		return nil
+	notice := func(line int, reason string) {
+		k.f.Notices = append(k.f.Notices, Notice{Line: line, Text: v.Value, Reason: reason})
 	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := m.Content[i].Value; splitKeys[k] {
-			f.Notices = append(f.Notices, Notice{Line: v.Line, Text: v.Value, Reason: fmt.Sprintf("a split reference (its mapping also holds %q); whole only after templating", k)})
+	// A text that one split reference reads is that reference's, wherever
+	// else it is read.
+	for _, r := range reads {
+		if key := splitKey(r.m); key != "" {
+			notice(v.Line, fmt.Sprintf("a split reference (its mapping also holds %q); whole only after templating", key))
+			for _, o := range reads {
+				if splitKey(o.m) == "" {
+					notice(o.v.Line, fmt.Sprintf("reads, through the alias *%s, the text of a split reference at line %d: not pinned", v.Anchor, r.m.Line))
+				}
+			}
 			return nil
 		}
 	}
-	img, err := imageref.Parse(v.Value)
-	if err != nil {
-		f.Notices = append(f.Notices, Notice{Line: v.Line, Text: v.Value, Reason: notReference(v.Value)})
+	if why := notString(v); why != "" {
+		notice(v.Line, why)
 		return nil
 	}
-	start, end, err := locateScalar(data, lm, v)
+	img, err := imageref.Parse(v.Value)
+	if err != nil {
+		notice(v.Line, notReference(v.Value))
+		return nil
+	}
+	start, end, err := locateScalar(k.data, k.lm, v)
 	if err != nil {
 		return err
 	}
-	if ignoredLine(data[end:]) {
-		f.Notices = append(f.Notices, Notice{Line: v.Line, Text: v.Value, Reason: "pin:ignore"})
+	if ignoredLine(k.data[end:]) {
+		notice(v.Line, "pin:ignore")
 		return nil
 	}
-	line, col := lm.position(start)
-	f.Refs = append(f.Refs, Ref{
-		Kind: f.Kind, Line: line, Col: col, Start: start, End: end,
-		Text: v.Value, Image: img, Where: where, Scalar: direct,
-	})
+	line, col := k.lm.position(start)
+	ref := Ref{Kind: Kubernetes, Line: line, Col: col, Start: start, End: end, Text: v.Value, Image: img, Where: reads[0].where}
+	// Written here, as an image: value, or only named here by an alias of
+	// a text written as something else?
+	direct := slices.ContainsFunc(reads, func(r imageRead) bool { return r.v == v })
+	if !direct {
+		ref.Shared = fmt.Sprintf("its text is written at line %d, as something other than an image, and the alias *%s reads it", v.Line, v.Anchor)
+	} else {
+		ref.Shared = k.sh.conflict(v, func(a *yaml.Node) bool {
+			return slices.ContainsFunc(reads, func(r imageRead) bool { return r.v == a })
+		})
+	}
+	// Inert unless an alias reads it inside a key (see Apply).
+	ref.Scalar = direct && ref.Shared == ""
+	k.f.Refs = append(k.f.Refs, ref)
 	return nil
+}
+
+// splitKey returns a key of m that makes its image: a split reference, or "".
+func splitKey(m *yaml.Node) string {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i].Value; splitKeys[k] {
+			return k
+		}
+	}
+	return ""
+}
+
+// notString says why v, which YAML gives an explicit or resolved tag other
+// than a string's (!!int, !!binary, a local !tag), is not an image's
+// text; "" for a string.
+func notString(v *yaml.Node) string {
+	if t := v.ShortTag(); t != "!!str" {
+		return fmt.Sprintf("YAML reads it as %s, not a string", t)
+	}
+	return ""
 }
 
 // yamlIgnoreRE is a "# pin:ignore" comment: YAML starts a comment only
@@ -189,11 +249,15 @@ var yamlIgnoreRE = regexp.MustCompile(`[ \t]#[ \t]*pin:ignore([ \t\r]|$)`)
 // rather than the parser's comments, which yaml.v3 hangs on the value, the
 // key or an enclosing flow mapping depending on the layout.
 func ignoredLine(rest []byte) bool {
-	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-		rest = rest[:i]
+	if i := lineBreakRE.FindIndex(rest); i != nil {
+		rest = rest[:i[0]]
 	}
 	return yamlIgnoreRE.Match(rest)
 }
+
+// lineBreakRE is a line break as YAML reads one: LF, CR, and (in YAML
+// 1.1, as yaml.v3 and the line map count them) NEL, LS and PS.
+var lineBreakRE = regexp.MustCompile(`[\n\r\x{85}\x{2028}\x{2029}]`)
 
 // notReference says why a value is not an image reference.
 func notReference(s string) string {

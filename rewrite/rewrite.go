@@ -37,8 +37,13 @@ type Ref struct {
 	Where string
 	// Scalar says Text is a whole YAML scalar written as a mapping's value
 	// (not reached through an alias, which may name a key): plain or
-	// quoted, on one line, with no escapes, so that its bytes are its value.
+	// quoted, on one line, with no escapes, so that its bytes are its value;
+	// and not read inside a mapping key through an alias.
 	Scalar bool
+	// Shared, when not "", says why the text cannot be edited: YAML
+	// aliases read it in places that are not references too, so that
+	// pinning it would change them. The splicer refuses such an edit.
+	Shared string
 }
 
 // Pinned is the text that pins r to digest in the user's own spelling: for

@@ -47,6 +47,9 @@ func ApplyWith(find func([]byte) (Found, error), data []byte, refs []Ref, edits 
 		if string(data[r.Start:r.End]) != r.Text {
 			return nil, &Error{Line: r.Line, Msg: fmt.Sprintf("expected %q at line %d, found %q: refusing to edit", r.Text, r.Line, data[r.Start:r.End])}
 		}
+		if r.Shared != "" && e.New != r.Text {
+			return nil, sharedError(r)
+		}
 		if i > 0 && es[i-1].Ref.Start == r.Start && es[i-1].Ref.End == r.End {
 			if es[i-1].New != e.New {
 				return nil, &Error{Line: r.Line, Msg: fmt.Sprintf("two different edits of %q at line %d", r.Text, r.Line)}
