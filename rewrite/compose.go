@@ -100,14 +100,7 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 				s.others = reads
 			}
 			direct := slices.ContainsFunc(reads, func(r composeRead) bool { return r.v == v })
-			switch {
-			case !direct && !sh.isImageValue(v) && !sh.inExtension(v):
-				s.shared = fmt.Sprintf("its text is written at line %d, as something other than an image, and the alias *%s reads it", v.Line, v.Anchor)
-			default:
-				s.shared = sh.conflict(v, func(a *yaml.Node) bool {
-					return sh.inExtension(a) || slices.ContainsFunc(reads, func(r composeRead) bool { return r.v == a })
-				})
-			}
+			s.shared = composeShared(sh, v, reads)
 			s.scalar = direct && s.shared == "" // see Ref.Scalar
 			if err := s.find(&f); err != nil {
 				return f, err
@@ -118,6 +111,39 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 	slices.SortStableFunc(f.Refs, func(a, b Ref) int { return a.Start - b.Start })
 	slices.SortStableFunc(f.Notices, func(a, b Notice) int { return a.Line - b.Line })
 	return f, nil
+}
+
+// composeShared says why the text v, which reads name, cannot be edited
+// (see Ref.Shared): Compose reads it somewhere other than as a service's
+// image, or an x- extension field, which Compose leaves alone.
+func composeShared(sh *sharing, v *yaml.Node, reads []composeRead) string {
+	if sh.aliases == nil {
+		return "" // read where written, as a service's image
+	}
+	// A service is a value of the services mapping at a document's root.
+	services := func(m *yaml.Node) bool {
+		p := sh.parent[m]
+		return m != nil && keyIs(p, m, "services") && sh.parent[p] != nil && sh.parent[p].Kind == yaml.DocumentNode
+	}
+	service := func(n *yaml.Node) bool { return n != nil && services(sh.parent[n]) }
+	if !sh.inExtension(v) && !(keyIs(sh.parent[v], v, "image") && service(sh.parent[v])) {
+		return fmt.Sprintf("its text is written at line %d, as something other than a service's image", v.Line)
+	}
+	return sh.conflict(v, func(a *yaml.Node, named bool) bool {
+		switch {
+		case sh.inExtension(a):
+			return true
+		case named: // read as a service's image
+			return slices.ContainsFunc(reads, func(r composeRead) bool { return r.v == a })
+		}
+		// A node around the text, read again where a stands: as a
+		// service (web: *web), as a source merged into a service or into
+		// an extension, or as the services mapping.
+		if m := sh.mergedInto(a); m != nil {
+			return service(m) || sh.inExtension(m)
+		}
+		return service(a) || services(a)
+	})
 }
 
 func deref(n *yaml.Node) *yaml.Node {

@@ -210,8 +210,14 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 	if !direct {
 		ref.Shared = fmt.Sprintf("its text is written at line %d, as something other than an image, and the alias *%s reads it", v.Line, v.Anchor)
 	} else {
-		ref.Shared = k.sh.conflict(v, func(a *yaml.Node) bool {
-			return slices.ContainsFunc(reads, func(r imageRead) bool { return r.v == a })
+		ref.Shared = k.sh.conflict(v, func(a *yaml.Node, named bool) bool {
+			if named { // read as an image: value
+				return slices.ContainsFunc(reads, func(r imageRead) bool { return r.v == a })
+			}
+			// A node around the text, read again where a stands: as the
+			// same image, unless merged into a split reference's mapping.
+			m := k.sh.mergedInto(a)
+			return m == nil || splitKey(m) == ""
 		})
 	}
 	// Inert unless an alias reads it inside a key (see Apply).

@@ -21,14 +21,25 @@ type sharing struct {
 
 func newSharing(data []byte, docs []*yaml.Node) *sharing {
 	s := &sharing{}
-	if bytes.IndexByte(data, '*') < 0 {
-		return s // no alias can be written without a '*'
+	// No alias can be written without a '*'; and a '*' is most often in a
+	// string (an RBAC rule's "*", a glob), so look for an alias first.
+	if bytes.IndexByte(data, '*') < 0 || !hasAlias(docs) {
+		return s
 	}
 	s.parent, s.inKey, s.aliases = map[*yaml.Node]*yaml.Node{}, map[*yaml.Node]bool{}, map[*yaml.Node][]*yaml.Node{}
 	for _, d := range docs {
 		s.walk(d, nil, false)
 	}
 	return s
+}
+
+func hasAlias(ns []*yaml.Node) bool {
+	for _, n := range ns {
+		if n.Kind == yaml.AliasNode || hasAlias(n.Content) {
+			return true
+		}
+	}
+	return false
 }
 
 // walk records n, which parent holds, and what lies below it; an alias is
@@ -50,25 +61,37 @@ func (s *sharing) walk(n, parent *yaml.Node, inKey bool) {
 }
 
 // conflict says why editing n, a reference's text, would change more than
-// the references that read it, or "" when it would not. isRef tells
-// whether an alias naming n itself reads it as a reference (an image the
-// finder reads); one naming a node around n reads n where n was written
-// relative to that node, as the same reference. Nothing inside a key may
-// change: a key is structure, and a longer one may not even parse.
-func (s *sharing) conflict(n *yaml.Node, isRef func(alias *yaml.Node) bool) string {
+// the references that read it, or "" when it would not. Every alias that
+// names n, or a node around n, reads n again where the alias stands, and
+// so on through aliases of the nodes around those aliases: placed(a,
+// named) says whether alias a, which names n itself when named is set and
+// a node around n otherwise, reads n as the same reference. Nothing inside
+// a key may change: a key is structure, and a longer one may not even
+// parse.
+func (s *sharing) conflict(n *yaml.Node, placed func(a *yaml.Node, named bool) bool) string {
 	if s.aliases == nil {
 		return ""
 	}
 	if s.inKey[n] {
 		return fmt.Sprintf("its text at line %d is part of a mapping key", n.Line)
 	}
-	for m := n; m != nil; m = s.parent[m] {
-		for _, a := range s.aliases[m] {
-			switch {
-			case s.inKey[a]:
-				return fmt.Sprintf("the alias *%s at line %d reads it inside a mapping key", m.Anchor, a.Line)
-			case m == n && !isRef(a):
-				return fmt.Sprintf("the alias *%s at line %d reads the same text as something other than an image", m.Anchor, a.Line)
+	seen := map[*yaml.Node]bool{}
+	for todo := []*yaml.Node{n}; len(todo) > 0; {
+		at := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		for m := at; m != nil; m = s.parent[m] {
+			for _, a := range s.aliases[m] {
+				if seen[a] {
+					continue
+				}
+				seen[a] = true
+				switch {
+				case s.inKey[a]:
+					return fmt.Sprintf("the alias *%s at line %d reads it inside a mapping key", m.Anchor, a.Line)
+				case !placed(a, m == n):
+					return fmt.Sprintf("the alias *%s at line %d reads it as something other than an image", m.Anchor, a.Line)
+				}
+				todo = append(todo, a)
 			}
 		}
 	}
@@ -89,10 +112,28 @@ func key(p, c *yaml.Node) *yaml.Node {
 	return nil
 }
 
-// isImageValue reports whether n is written as the value of an image: key.
-func (s *sharing) isImageValue(n *yaml.Node) bool {
-	k := key(s.parent[n], n)
-	return k != nil && k.Kind == yaml.ScalarNode && k.Value == "image"
+// keyIs reports whether mapping p holds c under the scalar key name.
+func keyIs(p, c *yaml.Node, name string) bool {
+	k := key(p, c)
+	return k != nil && k.Kind == yaml.ScalarNode && k.Value == name
+}
+
+// mergedInto returns the mapping that alias a is merged into (<<: *a, or
+// <<: [*a, *b]), or nil when a is not a merge's source.
+func (s *sharing) mergedInto(a *yaml.Node) *yaml.Node {
+	p, v := s.parent[a], a
+	if p != nil && p.Kind == yaml.SequenceNode {
+		p, v = s.parent[p], p
+	}
+	if k := key(p, v); k != nil && isMergeKey(k) {
+		return p
+	}
+	return nil
+}
+
+// isMergeKey reports whether k is YAML's merge key, <<.
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && (k.Tag == "!!merge" || k.Value == "<<" && k.Style == 0)
 }
 
 // inExtension reports whether n is written below an x- key, which Compose

@@ -34,7 +34,7 @@ func TestShared(t *testing.T) {
 			"the alias *img at line 9 reads it inside a mapping key"},
 		{"an image read as an environment variable", kubernetes,
 			pod("  containers:\n  - name: a\n    image: &img nginx:1.25\n    env: [{name: IMAGE, value: *img}]\n"),
-			"reads the same text as something other than an image"},
+			"the alias *img at line 8 reads it as something other than an image"},
 		{"a Compose service inside a key", compose,
 			"x-keys:\n  &web {image: nginx:1.25, x-pad: " + pad + "}: 1\nservices:\n  web: *web\n",
 			"is part of a mapping key"},
@@ -43,7 +43,31 @@ func TestShared(t *testing.T) {
 			"is part of a mapping key"},
 		{"a Compose image read as a container name", compose,
 			"x-img: &img nginx:1.25\nservices:\n  web:\n    image: *img\n    container_name: *img\n",
-			"reads the same text as something other than an image"},
+			"the alias *img at line 5 reads it as something other than an image"},
+		{"a Compose mapping around the image read as labels", compose,
+			"x-app: &app\n  image: nginx:1.25\nservices:\n  web:\n    <<: *app\n    labels: *app\n",
+			"the alias *app at line 6 reads it as something other than an image"},
+		{"a Compose service read as another's environment", compose,
+			"services:\n  web: &web\n    image: nginx:1.25\n  job:\n    image: busybox:1.36\n    environment: *web\n",
+			"the alias *web at line 6 reads it as something other than an image"},
+		{"a Compose image written as a label", compose,
+			"services:\n  web:\n    labels:\n      image: &img nginx:1.25\n    image: *img\n",
+			"its text is written at line 4, as something other than a service's image"},
+		{"a Compose image written in labels merged into the service", compose,
+			"services:\n  web:\n    labels: &l {image: nginx:1.25}\n    <<: *l\n",
+			"its text is written at line 3, as something other than a service's image"},
+		{"a Compose base merged into labels too", compose,
+			"x-base: &base {image: nginx:1.25}\nservices:\n  web:\n    <<: *base\n    labels: {<<: *base}\n",
+			"the alias *base at line 5 reads it as something other than an image"},
+		{"a Compose extension read as labels", compose,
+			"x-img: &img nginx:1.25\nx-images: &images\n  web: *img\nservices:\n  web:\n    image: *img\n    labels: *images\n",
+			"the alias *images at line 7 reads it as something other than an image"},
+		{"a key reading an image through two aliases", kubernetes,
+			pod("  containers:\n  - &c {name: a, image: nginx:1.25}\n  initContainers: &all [*c]\n  nodeSelector: {? *all : \"yes\"}\n"),
+			"the alias *all at line 8 reads it inside a mapping key"},
+		{"a container merged into a split reference", kubernetes,
+			"apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: w}\nspec:\n  templates:\n  - name: a\n    container: &c\n      image: nginx:1.25\n  - name: b\n    steps:\n    - - name: x\n        withItems:\n        - {<<: *c, tag: \"9.1\"}\n",
+			"the alias *c at line 13 reads it as something other than an image"},
 
 		{"an image read by another container", kubernetes,
 			pod("  containers:\n  - name: a\n    image: &img nginx:1.25\n  - name: b\n    image: *img\n"), ""},
@@ -55,14 +79,30 @@ func TestShared(t *testing.T) {
 			"x-base: &base {image: nginx:1.25, restart: always}\nservices:\n  web: {<<: *base}\n  worker:\n    <<: *base\n", ""},
 		{"a Compose service aliased whole", compose,
 			"services:\n  web: &web {image: nginx:1.25}\n  worker: *web\n", ""},
+		{"a Compose service from an extension", compose,
+			"x-web: &web {image: nginx:1.25}\nservices:\n  web: *web\n", ""},
+		{"Compose merges of merges", compose,
+			"x-a: &a {image: nginx:1.25}\nx-b: &b {<<: *a, restart: always}\nservices:\n  web: {<<: [*b]}\n", ""},
+		{"a container merged into another", kubernetes,
+			pod("  initContainers:\n  - &c {name: a, image: nginx:1.25}\n  containers:\n  - {<<: *c, name: b}\n"), ""},
+		{"a file with a '*' and no alias", kubernetes,
+			"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules:\n- {apiGroups: [\"*\"], verbs: [\"*\"]}\n---\n" + pod("  containers:\n  - {name: a, image: nginx:1.25}\n"), ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			data := []byte(tt.text)
 			f, err := tt.find(data)
-			if err != nil || len(f.Refs) != 1 {
-				t.Fatalf("find = %d refs, %v; notices %v", len(f.Refs), err, f.Notices)
+			if err != nil {
+				t.Fatal(err)
 			}
-			edits := pinAll(f)
+			var edits []Edit
+			for _, e := range pinAll(f) {
+				if e.Ref.Text != "busybox:1.36" {
+					edits = append(edits, e)
+				}
+			}
+			if len(edits) != 1 {
+				t.Fatalf("want one reference to pin; got\n%s", report(f))
+			}
 			out, err := ApplyWith(tt.find, data, f.Refs, edits)
 			if tt.refuse == "" {
 				if err != nil {
@@ -78,7 +118,7 @@ func TestShared(t *testing.T) {
 				t.Errorf("the edit is taken as inert")
 			}
 			// Leaving the text as it is, as verify and the fuzzers do, is fine.
-			if _, err := ApplyWith(tt.find, data, f.Refs, []Edit{{Ref: f.Refs[0], New: f.Refs[0].Text}}); err != nil {
+			if _, err := ApplyWith(tt.find, data, f.Refs, []Edit{{Ref: edits[0].Ref, New: edits[0].Ref.Text}}); err != nil {
 				t.Errorf("an identity edit: %v", err)
 			}
 		})
@@ -163,5 +203,19 @@ func TestTaggedValues(t *testing.T) {
 		if len(f.Refs) != 1 {
 			t.Errorf("%s: want a reference; got\n%s", v, report(f))
 		}
+	}
+}
+
+// TestSharingNoAlias: a file whose '*'s are all in strings (an RBAC rule's
+// verbs) costs no tables.
+func TestSharingNoAlias(t *testing.T) {
+	t.Parallel()
+	data := []byte("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules:\n- {apiGroups: [\"*\"], verbs: [\"*\"]}\n")
+	docs, err := decodeAll(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh := newSharing(data, docs); sh.parent != nil || sh.aliases != nil {
+		t.Errorf("newSharing built tables of %d nodes for a file with no alias", len(sh.parent))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -177,3 +178,13 @@ func serverCPU(pid int) func() time.Duration {
 // clockTicks is the unit of /proc/PID/stat's times (USER_HZ), 100 on
 // every Linux this runs on.
 const clockTicks = 100
+
+// maxRSS is the peak resident set of a finished process as rusage gives
+// it, for when /proc could not be read; on some systems it also counts
+// what the parent held when it started the child.
+func maxRSS(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return 0
+}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/pin-tool/pin/internal/bench"
@@ -87,11 +86,7 @@ func timeProcess(ctx context.Context, dir string, split *cpuSplit, watch bool, n
 		return run, 0, nil
 	}
 	if peak == 0 {
-		// No /proc: the rusage figure, which on some systems also counts
-		// what the parent held when it started the child.
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			peak = ru.Maxrss * 1024 // kilobytes on Linux
-		}
+		peak = maxRSS(cmd.ProcessState)
 	}
 	return run, peak, nil
 }
