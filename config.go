@@ -47,6 +47,12 @@ func LoadConfig(path string) (*Config, error) {
 		}
 		return nil, &FileError{File: path, Err: fmt.Errorf("reading config: %s", strings.TrimPrefix(err.Error(), "yaml: "))}
 	}
+	// One document: keys after a --- would otherwise go unread.
+	var more yaml.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return nil, &FileError{File: path, Line: more.Line, Err: errors.New("config holds more than one YAML document"),
+			hint: "keep every key in one document, with no --- between them"}
+	}
 	for _, lists := range [][]string{c.Include, c.Exclude, c.Ignore, c.AllowUnpinned} {
 		for _, p := range lists {
 			if !doublestar.ValidatePattern(p) {
@@ -56,6 +62,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	if c.Jobs < 0 {
 		return nil, &FileError{File: path, Err: fmt.Errorf("jobs is %d, want a positive number", c.Jobs)}
+	}
+	if c.Timeout < 0 {
+		return nil, &FileError{File: path, Err: fmt.Errorf("timeout is %v, want a positive duration", c.Timeout)}
 	}
 	return &c, nil
 }

@@ -138,8 +138,8 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 			}
 		}
 	}
+	names = uniqueFiles(names)
 	slices.Sort(names)
-	names = slices.Compact(names)
 
 	files := make([]*File, len(names))
 	notices := make([][]Notice, len(names))
@@ -311,6 +311,17 @@ func (s *scanner) walk(dir string) ([]string, []Notice, error) {
 			patterns = append(patterns, ps...)
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 && !gitignore.NewMatcher(patterns).Match(parts, true) {
+			// A directory behind a symlink is not walked; one out of the
+			// tree is not walked anywhere, which the user should know.
+			if real, err := filepath.EvalSymlinks(path); err == nil && !within(dir, real) {
+				if info, err := os.Stat(real); err == nil && info.IsDir() && !skipDirs[d.Name()] &&
+					(s.cfg == nil || !matchPath(s.cfg.Exclude, filepath.ToSlash(s.relCwd(path)))) {
+					skipped = append(skipped, Notice{File: path, Reason: "a symlink to the directory " + real + ", outside the tree: not read"})
+					return nil
+				}
+			}
+		}
 		if _, ok := s.kindOf(path); !ok {
 			return nil
 		}
@@ -339,6 +350,24 @@ func (s *scanner) walk(dir string) ([]string, []Notice, error) {
 		return nil
 	})
 	return names, skipped, err
+}
+
+// uniqueFiles drops the names of files named before, under another
+// spelling (pin verify . $PWD), keeping the first.
+func uniqueFiles(names []string) []string {
+	seen := make(map[string]bool, len(names))
+	out := names[:0]
+	for _, n := range names {
+		abs, err := filepath.Abs(n)
+		if err != nil {
+			abs = n
+		}
+		if !seen[abs] {
+			seen[abs] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (s *scanner) relCwd(path string) string {

@@ -115,6 +115,9 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	if out.Files, err = ap.finish(res); err != nil {
 		return nil, err
 	}
+	if opts.LockOnly {
+		out.Changes, out.Files = nil, nil // checked, but the sources stay as they are
+	}
 
 	newLock := planLock(sc, s, keys, uses, res, ls.lock)
 	out.Lock = FileDiff{Path: ls.path, New: newLock.Marshal()}
@@ -124,18 +127,14 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	if opts.DryRun {
 		return out, nil
 	}
-	var files []FileDiff
-	if sources != nil {
-		files = out.Files
-	}
 	var lock *FileDiff
 	if out.LockChanged() {
 		lock = &out.Lock
 	}
-	if err := st.commit(files, lock); err != nil {
+	if err := st.commit(out.Files, lock); err != nil {
 		return nil, err
 	}
-	out.Written = len(files) > 0 || lock != nil
+	out.Written = len(out.Files) > 0 || lock != nil
 	return out, nil
 }
 

@@ -98,9 +98,22 @@ func parseYAML(data []byte) (*Lock, error) {
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, &SyntaxError{Line: doc.Line, Msg: "lock file is not a mapping with version and images"}
 	}
+	// One document: what follows a --- or ... (a second lock pasted in,
+	// conflict markers after an end marker) would otherwise go unread.
+	var more yaml.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		line := more.Line
+		if err != nil {
+			line = yamlErrLine(err)
+		}
+		return nil, &SyntaxError{Line: line, Msg: "lock file holds more than one YAML document"}
+	}
 	root := doc.Content[0]
 	if v := mappingValue(root, "version"); v != nil {
 		var n int
+		if v.ShortTag() != "!!int" {
+			return nil, &SyntaxError{Line: v.Line, Msg: fmt.Sprintf("lock version %q is not a number (a whole one)", v.Value)}
+		}
 		if err := v.Decode(&n); err != nil {
 			return nil, &SyntaxError{Line: v.Line, Msg: fmt.Sprintf("lock version %q is not a number", v.Value)}
 		}
@@ -141,8 +154,25 @@ func (l *Lock) checkEntries() error {
 			return &SyntaxError{Line: e.Line, Msg: fmt.Sprintf("image %s is listed twice (also at line %d)", e.Image, prev)}
 		}
 		seen[e.Image] = e.Line
+		for what, list := range map[string][]string{"source": e.Sources, "platform": e.Platforms} {
+			if d := duplicate(list); d != "" {
+				return &SyntaxError{Line: e.Line, Msg: fmt.Sprintf("image %s lists the %s %s twice", e.Image, what, d)}
+			}
+		}
 	}
 	return nil
+}
+
+// duplicate returns a value list holds twice, or "".
+func duplicate(list []string) string {
+	seen := make(map[string]bool, len(list))
+	for _, v := range list {
+		if seen[v] {
+			return v
+		}
+		seen[v] = true
+	}
+	return ""
 }
 
 // parseCanonical reads a lock in the one form Marshal writes, as pin

@@ -88,6 +88,11 @@ func TestParseErrors(t *testing.T) {
 		{"digest name mismatch", entry("docker.io/library/nginx@"+d1, d2), "differs", 3},
 		{"duplicate", entry("docker.io/library/nginx:1", d1) + "  - image: docker.io/library/nginx:1\n    digest: " + d1 + "\n    sources: [b.yaml]\n", "listed twice", 6},
 		{"absolute source", "version: 1\nimages:\n  - image: docker.io/library/nginx:1\n    digest: " + d1 + "\n    sources: [/etc/x]\n", "relative", 3},
+		{"a fractional version", "version: 1.9\nimages: []\n", "not a number", 1},
+		{"a second document", entry("docker.io/library/nginx:1.25", d1) + "---\n" + entry("docker.io/library/nginx:1.25", d2), "more than one YAML document", 6},
+		{"text after the end", entry("docker.io/library/nginx:1.25", d1) + "...\n<<<<<<< HEAD\nwhatever\n", "more than one YAML document", 6},
+		{"a source twice", strings.Replace(entry("docker.io/library/nginx:1.25", d1), "[a.yaml]", "[a.yaml, a.yaml]", 1), "lists the source a.yaml twice", 3},
+		{"a platform twice", entry("docker.io/library/nginx:1.25", d1) + "    platforms: [linux/amd64, linux/amd64]\n", "lists the platform linux/amd64 twice", 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,7 +17,9 @@ func listCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := pin.List(c.Context(), opts)
+			ctx, cancel := g.withTimeout(c.Context())
+			defer cancel()
+			res, err := pin.List(ctx, opts)
 			if err != nil {
 				return err
 			}
