@@ -23,6 +23,7 @@ const (
 	ProblemSources   = "sources"
 	ProblemMoved     = "moved"
 	ProblemVanished  = "vanished"
+	ProblemPlatforms = "platforms"
 )
 
 // Problem is one disagreement between a source, the lock and the registry.
@@ -129,12 +130,20 @@ func checkLockEntries(sc *scanner, s *scan, ls *lockState, uses map[string][]use
 			}
 		}
 		found := uses[e.Image]
-		if len(found) == 0 {
-			if len(inScope) > 0 || len(e.Sources) == 0 {
-				out.add(Problem{Kind: ProblemStale, File: ls.path, Line: e.Line, Image: e.Image,
-					Message: fmt.Sprintf("%s is locked but no source uses it any more (run pin update)", e.Image)})
-			}
+		switch {
+		case len(found) > 0:
+		case len(e.Sources) == 0 || len(inScope) == len(e.Sources):
+			out.add(Problem{Kind: ProblemStale, File: ls.path, Line: e.Line, Image: e.Image,
+				Message: fmt.Sprintf("%s is locked but no source uses it any more (run pin update)", e.Image)})
 			continue
+		case len(inScope) > 0:
+			// Sources outside the paths checked may still use it: what is
+			// known is that those inside do not.
+			out.add(Problem{Kind: ProblemSources, File: ls.path, Line: e.Line, Image: e.Image,
+				Message: fmt.Sprintf("%s lists sources [%s] but none of them uses it any more (run pin update)", e.Image, strings.Join(inScope, ", "))})
+			continue
+		default:
+			continue // its sources all lie outside the paths checked
 		}
 		var now []string
 		for _, u := range found {
@@ -218,6 +227,16 @@ func checkEntry(ctx context.Context, r Resolver, ref imageref.Ref, e *lockfile.E
 		return nil, err
 	}
 	if d.Digest == e.Digest {
+		// The lock records platforms for an index and for nothing else,
+		// as update would write them (the HEAD gave the media type).
+		if d.IsIndex() != (len(e.Platforms) > 0) {
+			what := "a single-platform image, and the lock records platforms for it"
+			if d.IsIndex() {
+				what = "a multi-platform index, and the lock records no platforms for it"
+			}
+			return []Problem{{Kind: ProblemPlatforms, Image: e.Image,
+				Message: fmt.Sprintf("%s: the registry says %s is %s (run pin update)", e.Image, short(e.Digest), what)}}, nil
+		}
 		return nil, nil
 	}
 	if d.IsIndex() && len(e.Platforms) == 0 {
