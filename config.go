@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"github.com/pin-tool/pin/resolve"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -62,6 +63,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	if c.Jobs < 0 {
 		return nil, &FileError{File: path, Err: fmt.Errorf("jobs is %d, want a positive number", c.Jobs)}
+	}
+	if err := resolve.CheckMirrors(c.Mirrors); err != nil {
+		return nil, &FileError{File: path, Err: err, hint: "mirrors map a registry to HOST[/PREFIX], as in docker.io: mirror.example.com/dockerhub"}
 	}
 	if c.Timeout < 0 {
 		return nil, &FileError{File: path, Err: fmt.Errorf("timeout is %v, want a positive duration", c.Timeout)}

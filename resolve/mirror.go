@@ -16,6 +16,12 @@ type mirror struct {
 	prefix string // path prepended to each repository, may be empty
 }
 
+// CheckMirrors reports what New would refuse in mirrors.
+func CheckMirrors(mirrors map[string]string) error {
+	_, err := parseMirrors(mirrors)
+	return err
+}
+
 func parseMirrors(m map[string]string) (map[string]mirror, error) {
 	out := map[string]mirror{}
 	for k, v := range m {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/pin-tool/pin"
+	"github.com/pin-tool/pin/imageref"
 	"github.com/pin-tool/pin/resolve"
 	"github.com/spf13/cobra"
 )
@@ -122,21 +124,37 @@ func (g *globals) setup(c *cobra.Command) error {
 // options builds the shared options; online adds a registry resolver.
 func (g *globals) options(paths []string, online bool) (pin.Options, error) {
 	o := pin.Options{Paths: paths, Lock: g.lock, Config: g.cfg, Jobs: g.jobs, Parsers: parsers}
-	if !online {
-		return o, nil
-	}
 	mirrors := map[string]string{}
 	if g.cfg != nil {
 		for k, v := range g.cfg.Mirrors {
 			mirrors[k] = v
 		}
 	}
+	flags := map[string]string{}
 	for _, m := range g.mirrors {
 		reg, to, ok := strings.Cut(m, "=")
 		if !ok || reg == "" || to == "" {
 			return o, usageError{fmt.Errorf("--mirror %q is not REGISTRY=HOST[/PREFIX]", m)}
 		}
-		mirrors[reg] = to
+		flags[reg] = to
+	}
+	// Checked offline too: a flag that is wrong is wrong whether or not
+	// this run reaches a registry. (The config's were checked on loading.)
+	if err := resolve.CheckMirrors(flags); err != nil {
+		return o, usageError{err}
+	}
+	// A flag overrides the config's mirror for its registry, however
+	// either spells it (docker.io, index.docker.io).
+	for reg := range flags {
+		for k := range mirrors {
+			if imageref.CanonicalRegistry(k) == imageref.CanonicalRegistry(reg) {
+				delete(mirrors, k)
+			}
+		}
+	}
+	maps.Copy(mirrors, flags)
+	if !online {
+		return o, nil
 	}
 	r, err := resolve.New(resolve.Options{Mirrors: mirrors, Insecure: g.insecure, Jobs: g.jobs, UserAgent: "pin/" + moduleVersion()})
 	if err != nil {
