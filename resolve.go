@@ -159,7 +159,9 @@ func resolveOne(ctx context.Context, r Resolver, ref imageref.Ref, prev *lockfil
 // indexPlatforms is an index's resolution: its platforms come from the old
 // lock when it holds the same digest, else from a GET of the index.
 func indexPlatforms(ctx context.Context, r Resolver, ref imageref.Ref, digest string, prev *lockfile.Entry) (resolved, error) {
-	if prev != nil && prev.Digest == digest && len(prev.Platforms) > 0 {
+	// The same digest is the same index: its platforms, or its lack of
+	// any (an artifact index), are what the lock has.
+	if prev != nil && prev.Digest == digest {
 		return resolved{digest: digest, platforms: prev.Platforms}, nil
 	}
 	ps, err := r.Platforms(ctx, ref, digest)

@@ -227,15 +227,12 @@ func checkEntry(ctx context.Context, r Resolver, ref imageref.Ref, e *lockfile.E
 		return nil, err
 	}
 	if d.Digest == e.Digest {
-		// The lock records platforms for an index and for nothing else,
-		// as update would write them (the HEAD gave the media type).
-		if d.IsIndex() != (len(e.Platforms) > 0) {
-			what := "a single-platform image, and the lock records platforms for it"
-			if d.IsIndex() {
-				what = "a multi-platform index, and the lock records no platforms for it"
-			}
+		// The lock records platforms for an index only, as update writes
+		// them (the HEAD gave the media type). An index may have none to
+		// record (an artifact index), so only platforms are checked.
+		if !d.IsIndex() && len(e.Platforms) > 0 {
 			return []Problem{{Kind: ProblemPlatforms, Image: e.Image,
-				Message: fmt.Sprintf("%s: the registry says %s is %s (run pin update)", e.Image, short(e.Digest), what)}}, nil
+				Message: fmt.Sprintf("%s: the registry says %s is a single-platform image, and the lock records platforms for it (run pin update)", e.Image, short(e.Digest))}}, nil
 		}
 		return nil, nil
 	}

@@ -73,7 +73,10 @@ func (r *Resolver) PlatformOf(ctx context.Context, ref imageref.Ref, digest stri
 		if dig != digest {
 			return fmt.Errorf("registry sent a manifest with digest %s for %s", dig, digest)
 		}
-		if isIndex(mediaType(resp.Header, body)) {
+		switch mt := manifestType(resp.Header, body); {
+		case mt == "":
+			return notManifest(resp.Header)
+		case isIndex(mt):
 			index = true
 			return nil
 		}
@@ -125,7 +128,10 @@ func getIndex(ctx context.Context, rt http.RoundTripper, u, want string) ([]Mani
 	if dig != want {
 		return nil, fmt.Errorf("registry sent a manifest with digest %s for %s", dig, want)
 	}
-	if mt := mediaType(resp.Header, body); mt != "" && !isIndex(mt) {
+	if mt := manifestType(resp.Header, body); !isIndex(mt) {
+		if mt == "" {
+			return nil, notManifest(resp.Header)
+		}
 		return nil, fmt.Errorf("manifest is a %s, not an index", mt)
 	}
 	im, err := v1.ParseIndexManifest(bytes.NewReader(body))

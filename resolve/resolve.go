@@ -164,8 +164,10 @@ func headManifest(ctx context.Context, rt http.RoundTripper, u, want string) (De
 	if err := transport.CheckError(resp, http.StatusOK); err != nil {
 		return Descriptor{}, err
 	}
+	// Without a digest, or with a type that is no manifest's, the
+	// manifest itself is fetched and checked.
 	dig := resp.Header.Get("Docker-Content-Digest")
-	if dig == "" {
+	if ct := contentType(resp.Header); dig == "" || ct != "" && !isManifest(ct) {
 		return getManifest(ctx, rt, u, want)
 	}
 	if !imageref.ValidDigest(dig) {
@@ -174,7 +176,7 @@ func headManifest(ctx context.Context, rt http.RoundTripper, u, want string) (De
 	if want != "" && dig != want {
 		return Descriptor{}, fmt.Errorf("registry answered for digest %s with %s", want, dig)
 	}
-	return Descriptor{Digest: dig, MediaType: mediaType(resp.Header, nil), Size: max(resp.ContentLength, 0)}, nil
+	return Descriptor{Digest: dig, MediaType: contentType(resp.Header), Size: max(resp.ContentLength, 0)}, nil
 }
 
 // getManifest is the fallback for registries whose HEAD gives no digest:
@@ -192,7 +194,11 @@ func getManifest(ctx context.Context, rt http.RoundTripper, u, want string) (Des
 	if want != "" && dig != want {
 		return Descriptor{}, fmt.Errorf("registry sent a manifest with digest %s for %s", dig, want)
 	}
-	return Descriptor{Digest: dig, MediaType: mediaType(resp.Header, body), Size: int64(len(body))}, nil
+	mt := manifestType(resp.Header, body)
+	if mt == "" {
+		return Descriptor{}, notManifest(resp.Header)
+	}
+	return Descriptor{Digest: dig, MediaType: mt, Size: int64(len(body))}, nil
 }
 
 // manifestURL is where the manifest id of repo is, over scheme, the one
@@ -240,18 +246,61 @@ func readManifest(resp *http.Response) (body []byte, digest string, err error) {
 	return body, digest, nil
 }
 
-// mediaType is the Content-Type without parameters or, when there is none,
-// the mediaType field of body.
-func mediaType(h http.Header, body []byte) string {
+// contentType is the Content-Type of h without parameters.
+func contentType(h http.Header) string {
 	ct, _, _ := strings.Cut(h.Get("Content-Type"), ";")
-	if ct = strings.TrimSpace(ct); ct != "" || body == nil {
+	return strings.TrimSpace(ct)
+}
+
+// isManifest reports whether mt is one of the manifest types pin asks for.
+func isManifest(mt string) bool {
+	switch types.MediaType(mt) {
+	case types.OCIImageIndex, types.DockerManifestList, types.OCIManifestSchema1, types.DockerManifestSchema2:
+		return true
+	}
+	return false
+}
+
+// manifestType is the media type of a manifest received: the Content-Type
+// when it names a manifest type; else (a registry that says
+// application/json, or nothing) the body's own mediaType or, for an OCI
+// manifest that leaves it out, its shape. It is "" when body is not such
+// a manifest at all: an HTML page, a schema 1 manifest, a JSON error.
+func manifestType(h http.Header, body []byte) string {
+	if ct := contentType(h); isManifest(ct) {
 		return ct
 	}
 	var m struct {
-		MediaType string `json:"mediaType"`
+		SchemaVersion int             `json:"schemaVersion"`
+		MediaType     string          `json:"mediaType"`
+		Manifests     json.RawMessage `json:"manifests"`
+		Config        json.RawMessage `json:"config"`
+		Layers        json.RawMessage `json:"layers"`
 	}
-	_ = json.Unmarshal(body, &m) // best effort: the type is informative
-	return m.MediaType
+	if json.Unmarshal(body, &m) != nil || m.SchemaVersion != 2 {
+		return ""
+	}
+	switch {
+	case m.MediaType != "":
+		if isManifest(m.MediaType) {
+			return m.MediaType
+		}
+		return ""
+	case m.Manifests != nil:
+		return string(types.OCIImageIndex)
+	case m.Config != nil && m.Layers != nil:
+		return string(types.OCIManifestSchema1)
+	}
+	return ""
+}
+
+// notManifest is the error of a body that is not a manifest.
+func notManifest(h http.Header) error {
+	ct := contentType(h)
+	if ct == "" {
+		ct = "no Content-Type"
+	}
+	return fmt.Errorf("registry answered with %.80s, not an image manifest (a proxy or web page in the way?)", ct)
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

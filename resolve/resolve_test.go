@@ -295,7 +295,7 @@ func TestRequestEconomy(t *testing.T) {
 	}
 }
 
-func TestTransportFailureIsRetried(t *testing.T) {
+func TestTransportFailureIsKept(t *testing.T) {
 	t.Parallel()
 	reg := newRegistry()
 	pushHost := serve(t, reg)
@@ -315,13 +315,20 @@ func TestTransportFailureIsRetried(t *testing.T) {
 	if err.Status != http.StatusServiceUnavailable || errors.Is(err, ErrNotFound) {
 		t.Errorf("first Resolve = %v (Status %d), want 503 and not ErrNotFound", err, err.Status)
 	}
-	// Every attempt of the first call failed; the failure is not kept.
+	// Every attempt of the first call failed: the failure is kept for the
+	// run, so a second reference to the registry does not ping it again.
 	failing.Store(false)
-	got, err2 := r.Resolve(context.Background(), parse(t, host+"/test/img:v1"))
-	if err2 != nil || got.Digest != digest {
-		t.Fatalf("second Resolve = %v, %v, want %s", got.Digest, err2, digest)
+	err2 := resolveErr(t, r, host+"/test/img:v1")
+	if err2.Status != http.StatusServiceUnavailable {
+		t.Errorf("second Resolve = %v, want the kept 503", err2)
 	}
-	if got, want := r.Stats(), (Stats{Pings: r.retry.attempts + 1, Heads: 1}); got != want {
+	if got, want := r.Stats(), (Stats{Pings: r.retry.attempts}); got != want {
 		t.Errorf("Stats() = %+v, want %+v", got, want)
+	}
+	// A new Resolver (a new run) asks again.
+	r = newResolver(t, Options{})
+	got, err3 := r.Resolve(context.Background(), parse(t, host+"/test/img:v1"))
+	if err3 != nil || got.Digest != digest {
+		t.Fatalf("a new Resolver: Resolve = %v, %v, want %s", got.Digest, err3, digest)
 	}
 }

@@ -20,7 +20,7 @@ type retryTransport struct {
 	inner    http.RoundTripper
 	attempts int           // tries in all, the first included
 	base     time.Duration // first backoff
-	max      time.Duration // longest single wait
+	max      time.Duration // longest backoff; a longer Retry-After is waited out only before a deadline
 }
 
 func newRetryTransport(inner http.RoundTripper) *retryTransport {
@@ -37,14 +37,16 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if attempt == t.attempts || !retryable(resp, err) || ctx.Err() != nil {
 			return resp, err
 		}
-		wait, asked := t.backoff(attempt), time.Duration(0)
+		wait := t.backoff(attempt)
 		if resp != nil {
 			if ra, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
-				wait, asked = min(ra, t.max), ra
+				wait = ra // the server's word, never less
 			}
 		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < max(wait, asked) {
-			return resp, err // not enough time left: the caller gets the real answer
+		// Not enough time left, or (with no deadline) a wait longer than
+		// any backoff: the caller gets the real answer.
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait || !ok && wait > t.max {
+			return resp, err
 		}
 		if resp != nil {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

@@ -103,6 +103,42 @@ func TestRetryAfterBeyondDeadline(t *testing.T) {
 	}
 }
 
+// A Retry-After longer than the longest backoff is still waited out in
+// full when the deadline allows: retrying sooner would only meet another
+// 429. With no deadline, the caller gets the 429.
+func TestRetryAfterLongerThanBackoff(t *testing.T) {
+	t.Parallel()
+	host, heads, digest := flaky(t, 1, func(w http.ResponseWriter) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	r := newResolver(t, Options{})
+	r.retry.max = 10 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	got, err := r.Resolve(ctx, parse(t, host+"/test/img:v1"))
+	if err != nil || got.Digest != digest {
+		t.Fatalf("Resolve = %v, %v; want %s", got.Digest, err, digest)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Errorf("retried after %v, before the 1s Retry-After", waited)
+	}
+	if n := heads.Load(); n != 2 {
+		t.Errorf("server saw %d HEADs, want 2", n)
+	}
+
+	host, heads, _ = flaky(t, 100, func(w http.ResponseWriter) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	_, err = r.Resolve(context.Background(), parse(t, host+"/test/img:v1"))
+	var e *Error
+	if !errors.As(err, &e) || e.Status != http.StatusTooManyRequests || heads.Load() != 1 {
+		t.Errorf("with no deadline: Resolve error = %v after %d HEADs, want the first 429", err, heads.Load())
+	}
+}
+
 func TestRetryAfterParse(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]time.Duration{"0": 0, "7": 7 * time.Second, "Thu, 01 Jan 1970 00:00:00 GMT": 0} {

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -31,7 +32,7 @@ type session struct {
 }
 
 // once runs a function once per key while later callers for that key wait
-// for its result. A failure is not kept, so a later call tries again.
+// for its result, a failure included: a Resolver serves one run.
 type once[T any] struct {
 	mu sync.Mutex
 	m  map[string]*call[T]
@@ -64,7 +65,11 @@ func (o *once[T]) do(ctx context.Context, key string, fn func() (T, error)) (T, 
 	o.mu.Unlock()
 
 	c.val, c.err = fn()
-	if c.err != nil {
+	// A failure is kept, since fn has made its retries: every other
+	// reference to the same registry or repository would only repeat
+	// them (and, for a refused token, send the credentials again). Only
+	// a canceled or expired context is not the registry's answer.
+	if errors.Is(c.err, context.Canceled) || errors.Is(c.err, context.DeadlineExceeded) {
 		o.mu.Lock()
 		delete(o.m, key)
 		o.mu.Unlock()

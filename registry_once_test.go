@@ -1,0 +1,98 @@
+package pin
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/pin-tool/pin/resolve"
+)
+
+// TestRefusedTokenAskedOnce: a token endpoint that refuses the credentials
+// is asked once per repository in a run, not once per reference, each time
+// with the user's password.
+func TestRefusedTokenAskedOnce(t *testing.T) {
+	t.Parallel()
+	var tokens atomic.Int64
+	var front string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/token" {
+			tokens.Add(1)
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}`)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="http://`+front+`/token",service="test"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	front = strings.TrimPrefix(srv.URL, "http://")
+	var tags []string
+	for _, tag := range []string{"a", "b", "c", "d", "e", "f"} {
+		tags = append(tags, front+"/acme/p:"+tag)
+	}
+	dir := writeTree(t, map[string]string{"a.yaml": pod(tags...)})
+	r, err := resolve.New(resolve.Options{Keychain: staticKeychain{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := opts(dir, r)
+	o.Jobs = 1
+	if _, err := Update(context.Background(), UpdateOptions{Options: o}); err == nil {
+		t.Fatal("update succeeded")
+	}
+	if n := tokens.Load(); n != 1 {
+		t.Errorf("the token endpoint was asked %d times for one repository, want 1", n)
+	}
+}
+
+// staticKeychain gives every registry the same wrong password.
+type staticKeychain struct{}
+
+func (staticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
+	return &authn.Basic{Username: "u", Password: "wrong"}, nil
+}
+
+// TestPlatformlessIndexNotFetchedAgain: an index whose images carry no
+// platform (an artifact index) is locked with none; a run where nothing
+// moved sends its HEAD only, not a GET of the index every time.
+func TestPlatformlessIndexNotFetchedAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newTestRegistry(t)
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img}) // no Platform
+	ref, _ := name.ParseReference(reg.host + "/acme/artifact:1")
+	if err := remote.WriteIndex(ref, idx); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/artifact:1")})
+	r := reg.resolver(t, nil)
+	if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
+		t.Fatal(err)
+	}
+	for run := 2; run <= 3; run++ {
+		reg.reset()
+		res, err := Update(ctx, UpdateOptions{Options: opts(dir, r)})
+		if err != nil || res.Changed() {
+			t.Fatalf("run %d: changed %v, err %v", run, res != nil && res.Changed(), err)
+		}
+		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 0 {
+			t.Errorf("run %d, nothing moved: sent %d HEADs and %d GETs, want 1 and 0", run, h, g)
+		}
+	}
+}

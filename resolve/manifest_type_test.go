@@ -1,0 +1,58 @@
+package resolve
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/random"
+)
+
+// TestGETFallbackRefusesNonManifest: a host that answers the manifest
+// requests of a tag with a web page (a captive portal, a proxy's login)
+// gives no digest; the GET that follows must not pin the page's bytes.
+func TestGETFallbackRefusesNonManifest(t *testing.T) {
+	t.Parallel()
+	reg := newRegistry()
+	host := serve(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.Contains(req.URL.Path, "/manifests/") {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			if req.Method == http.MethodGet {
+				w.Write([]byte("<html><body>Please log in to the proxy</body></html>"))
+			}
+			return
+		}
+		reg.ServeHTTP(w, req) // /v2/ answers 200
+	}))
+	r := newResolver(t, Options{})
+	d, err := r.Resolve(context.Background(), parse(t, host+"/test/img:v1"))
+	if err == nil {
+		t.Errorf("Resolve accepted an HTML page as a manifest: %+v", d)
+	}
+}
+
+// TestGETFallbackGenericContentType: a manifest labelled application/json
+// is known by its own mediaType, so an index is still an index.
+func TestGETFallbackGenericContentType(t *testing.T) {
+	t.Parallel()
+	reg := newRegistry()
+	pushHost := serve(t, reg)
+	idx, err := random.Index(64, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushIndex(t, pushHost+"/test/idx:v1", idx)
+	host := serve(t, rewrite(rewrite(reg, http.MethodHead, func(h http.Header) {
+		h.Del("Docker-Content-Digest")
+		h.Set("Content-Type", "application/json")
+	}), http.MethodGet, func(h http.Header) { h.Set("Content-Type", "application/json") }))
+	r := newResolver(t, Options{})
+	d, err := r.Resolve(context.Background(), parse(t, host+"/test/idx:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.IsIndex() {
+		t.Errorf("Resolve = %+v: the body received is an OCI index, but the descriptor is not one", d)
+	}
+}
