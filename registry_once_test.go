@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -94,5 +96,65 @@ func TestPlatformlessIndexNotFetchedAgain(t *testing.T) {
 		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 0 {
 			t.Errorf("run %d, nothing moved: sent %d HEADs and %d GETs, want 1 and 0", run, h, g)
 		}
+	}
+}
+
+// TestSameIndexTwoTagsGetsOnce: two tags of one index (alpine:3 and
+// alpine:3.20) read its platforms with one GET, not one per tag.
+func TestSameIndexTwoTagsGetsOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newTestRegistry(t)
+	idx := reg.pushIndex(t, "acme/p:1")
+	ref, _ := name.ParseReference(reg.host + "/acme/p:latest")
+	src, _ := name.ParseReference(reg.host + "/acme/p:1")
+	ii, err := remote.Index(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(ref, ii); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host+"/acme/p:1", reg.host+"/acme/p:latest")})
+	r := reg.resolver(t, nil)
+	reg.reset()
+	if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
+		t.Fatal(err)
+	}
+	if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 1 {
+		t.Errorf("two tags of one index %s: sent %d HEADs and %d GETs, want 2 and 1", idx, h, g)
+	}
+}
+
+// TestIndexLockedUnderOtherTag: an index digest the lock already records,
+// with its platforms, under another tag of the repository needs no GET.
+func TestIndexLockedUnderOtherTag(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newTestRegistry(t)
+	reg.pushIndex(t, "acme/p:1")
+	src, _ := name.ParseReference(reg.host + "/acme/p:1")
+	ii, err := remote.Index(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, _ := name.ParseReference(reg.host + "/acme/p:stable")
+	if err := remote.WriteIndex(dst, ii); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1")})
+	r := reg.resolver(t, nil)
+	if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b.yaml"), []byte(pod(reg.host+"/acme/p:stable")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg.reset()
+	if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
+		t.Fatal(err)
+	}
+	if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 0 {
+		t.Errorf("sent %d HEADs and %d GETs, want 2 and 0: the lock holds the index digest and its platforms", h, g)
 	}
 }

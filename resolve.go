@@ -63,9 +63,10 @@ func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs m
 	)
 	g := new(errgroup.Group)
 	g.SetLimit(jobs)
+	ix := newIndexes(old)
 	for _, k := range keys {
 		g.Go(func() error {
-			res, err := resolveOne(ctx, r, refs[k], old.Find(k), pinnedDigest(uses[k]))
+			res, err := resolveOne(ctx, r, ix, refs[k], old.Find(k), pinnedDigest(uses[k]))
 			mu.Lock()
 			defer mu.Unlock()
 			if done++; progress != nil {
@@ -107,7 +108,7 @@ func pinnedDigest(us []use) string {
 // tag now points at an index, the pin stays on that platform: a GET of the
 // index finds the platform's image and, unless the old image is still in
 // it, a GET of the old manifest and one of its config tell its platform.
-func resolveOne(ctx context.Context, r Resolver, ref imageref.Ref, prev *lockfile.Entry, pinned string) (resolved, error) {
+func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, prev *lockfile.Entry, pinned string) (resolved, error) {
 	d, err := r.Resolve(ctx, ref)
 	if err != nil {
 		return resolved{}, err
@@ -129,7 +130,7 @@ func resolveOne(ctx context.Context, r Resolver, ref imageref.Ref, prev *lockfil
 		}
 		return res, nil
 	case !moved || oldIndex:
-		return indexPlatforms(ctx, r, ref, d.Digest, prev)
+		return indexPlatforms(ctx, r, ix, ref, d.Digest, prev)
 	}
 
 	ms, err := r.Index(ctx, ref, d.Digest)
@@ -157,18 +158,72 @@ func resolveOne(ctx context.Context, r Resolver, ref imageref.Ref, prev *lockfil
 }
 
 // indexPlatforms is an index's resolution: its platforms come from the old
-// lock when it holds the same digest, else from a GET of the index.
-func indexPlatforms(ctx context.Context, r Resolver, ref imageref.Ref, digest string, prev *lockfile.Entry) (resolved, error) {
+// lock when it holds the same digest, else from ix.
+func indexPlatforms(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, digest string, prev *lockfile.Entry) (resolved, error) {
 	// The same digest is the same index: its platforms, or its lack of
 	// any (an artifact index), are what the lock has.
 	if prev != nil && prev.Digest == digest {
 		return resolved{digest: digest, platforms: prev.Platforms}, nil
 	}
-	ps, err := r.Platforms(ctx, ref, digest)
+	ps, err := ix.platforms(ctx, r, ref, digest)
 	if err != nil {
 		return resolved{}, err
 	}
 	return resolved{digest: digest, platforms: ps}, nil
+}
+
+// indexes holds, for one run, the platforms of index digests by
+// repository: those the old lock records under any tag, and those read by
+// the one GET that every tag pointing at a new index shares (alpine:3 and
+// alpine:3.20, say).
+type indexes struct {
+	mu sync.Mutex
+	m  map[string]*indexRead // repository@digest
+}
+
+type indexRead struct {
+	done chan struct{}
+	ps   []string
+	err  error
+}
+
+func newIndexes(old *lockfile.Lock) *indexes {
+	ix := &indexes{m: map[string]*indexRead{}}
+	if old == nil {
+		return ix
+	}
+	for _, e := range old.Images {
+		ref, err := imageref.Parse(e.Image)
+		if err != nil || len(e.Platforms) == 0 {
+			continue // only platforms say an entry is an index
+		}
+		done := make(chan struct{})
+		close(done)
+		ix.m[ref.Repository()+"@"+e.Digest] = &indexRead{done: done, ps: e.Platforms}
+	}
+	return ix
+}
+
+// platforms returns the platforms of the index digest in ref's repository.
+func (ix *indexes) platforms(ctx context.Context, r Resolver, ref imageref.Ref, digest string) ([]string, error) {
+	key := ref.Repository() + "@" + digest
+	ix.mu.Lock()
+	c, ok := ix.m[key]
+	if !ok {
+		c = &indexRead{done: make(chan struct{})}
+		ix.m[key] = c
+	}
+	ix.mu.Unlock()
+	if !ok {
+		c.ps, c.err = r.Platforms(ctx, ref, digest)
+		close(c.done)
+	}
+	select {
+	case <-c.done:
+		return c.ps, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func platformsOf(ms []resolve.Manifest) []string {
