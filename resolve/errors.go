@@ -135,12 +135,18 @@ func (e *Error) Hint() string {
 	}
 	var cert *tls.CertificateVerificationError
 	var plain *PlainHTTPError
+	refused := errors.As(e.Err, &plain) // pin refused a plain HTTP request
 	switch {
 	case errors.As(e.Err, &cert):
 		return fmt.Sprintf("the certificate of %s could not be verified; if you trust that registry, use --insecure-registry %s", host, host)
-	case errors.As(e.Err, &plain) || strings.Contains(e.Error(), "server gave HTTP response to HTTPS client"):
-		// net/http has no type for the second: its message is all there is.
+	case strings.Contains(e.Error(), "server gave HTTP response to HTTPS client"):
+		// net/http has no type for this: its message is all there is.
 		return fmt.Sprintf("%s answers in plain HTTP only; if you trust the network to it, use --insecure-registry %s", host, host)
+	case refused && plain.Host != host:
+		// Another host, such as a token service the registry sent pin to.
+		return fmt.Sprintf("%s sends pin to %s in plain HTTP; if you trust the network to it, use --insecure-registry %s", host, plain.Host, plain.Host)
+	// go-containerregistry tries plain HTTP beside HTTPS for a private
+	// address, which pin refuses: what HTTPS answered comes first.
 	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
 		return fmt.Sprintf("check the credentials for %s in your Docker config (docker login %s), and the spelling of the image", host, host)
 	case e.Status == http.StatusNotFound:
@@ -160,6 +166,8 @@ func (e *Error) Hint() string {
 		return fmt.Sprintf("check that %s, the mirror for %s, is reachable", host, reg)
 	case e.Status == 0 && isNetwork(e.Err):
 		return fmt.Sprintf("check that %s is reachable, or use --mirror %s=HOST[/PREFIX] to resolve through a mirror", host, reg)
+	case refused:
+		return fmt.Sprintf("%s answers in plain HTTP only; if you trust the network to it, use --insecure-registry %s", host, host)
 	}
 	return ""
 }
