@@ -18,13 +18,17 @@ import (
 // together, in tag order, however the files that name them are laid out,
 // and the same tree gives the same order of requests every time.
 type prefetcher struct {
-	Resolver // Platforms, Index and PlatformOf pass through
+	Resolver // Platforms, Index and PlatformOf pass through, in a slot
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup // the workers and the preparer
 	jobs     int
 	// want says whether the run will look ref up, given the old lock.
 	want func(ref imageref.Ref, lock *lockfile.Lock) bool
+
+	// slots bounds the registry requests under way, the HEADs of the
+	// workers and the GETs of Index, Platforms and PlatformOf, to jobs.
+	slots chan struct{}
 
 	mu      sync.Mutex
 	m       map[string]*lookup
@@ -56,6 +60,7 @@ type lookup struct {
 func newPrefetcher(ctx context.Context, r Resolver, jobs int, want func(imageref.Ref, *lockfile.Lock) bool) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &prefetcher{Resolver: r, ctx: ctx, cancel: cancel, jobs: max(jobs, 1), want: want, m: map[string]*lookup{}, repos: map[string]bool{}}
+	p.slots = make(chan struct{}, p.jobs)
 	if pr, ok := r.(preparer); ok {
 		p.prepare = pr.Prepare
 	}
@@ -134,10 +139,11 @@ func (p *prefetcher) work() {
 		}
 		l := heap.Pop(&p.pending).(*lookup)
 		p.mu.Unlock()
-		if err := p.ctx.Err(); err != nil {
+		if err := p.acquire(p.ctx); err != nil {
 			l.err = err
 		} else {
 			l.d, l.err = p.Resolver.Resolve(p.ctx, l.ref)
+			p.release()
 		}
 		close(l.done)
 	}
@@ -173,6 +179,44 @@ func (p *prefetcher) Resolve(ctx context.Context, ref imageref.Ref) (resolve.Des
 	case <-ctx.Done():
 		return resolve.Descriptor{}, ctx.Err()
 	}
+}
+
+// acquire takes one of the slots for a registry request.
+func (p *prefetcher) acquire(ctx context.Context) error {
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *prefetcher) release() { <-p.slots }
+
+// Index, Platforms and PlatformOf take a slot as the HEADs do.
+
+func (p *prefetcher) Index(ctx context.Context, ref imageref.Ref, digest string) ([]resolve.Manifest, error) {
+	if err := p.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer p.release()
+	return p.Resolver.Index(ctx, ref, digest)
+}
+
+func (p *prefetcher) Platforms(ctx context.Context, ref imageref.Ref, digest string) ([]string, error) {
+	if err := p.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer p.release()
+	return p.Resolver.Platforms(ctx, ref, digest)
+}
+
+func (p *prefetcher) PlatformOf(ctx context.Context, ref imageref.Ref, digest string) (string, bool, error) {
+	if err := p.acquire(ctx); err != nil {
+		return "", false, err
+	}
+	defer p.release()
+	return p.Resolver.PlatformOf(ctx, ref, digest)
 }
 
 // wantAll is update's filter: every reference is resolved.

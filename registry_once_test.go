@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -156,5 +157,56 @@ func TestIndexLockedUnderOtherTag(t *testing.T) {
 	}
 	if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 0 {
 		t.Errorf("sent %d HEADs and %d GETs, want 2 and 0: the lock holds the index digest and its platforms", h, g)
+	}
+}
+
+// TestJobsBoundRequests: --jobs bounds the registry requests under way,
+// the GETs that read indexes included, not only the HEADs.
+func TestJobsBoundRequests(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newTestRegistry(t)
+	var tags []string
+	for _, repo := range []string{"a", "b", "c", "d"} {
+		for _, tag := range []string{"1", "2", "3"} {
+			reg.pushIndex(t, "acme/"+repo+":"+tag)
+			tags = append(tags, "acme/"+repo+":"+tag)
+		}
+	}
+	var inflight, most atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		n := inflight.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(20 * time.Millisecond)
+		inflight.Add(-1)
+		// Forward to the registry the images were pushed to.
+		req.URL.Scheme, req.URL.Host = "http", reg.host
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(srv.Close)
+	front := strings.TrimPrefix(srv.URL, "http://")
+	var refs []string
+	for _, tag := range tags {
+		refs = append(refs, front+"/"+tag)
+	}
+	dir := writeTree(t, map[string]string{"a.yaml": pod(refs...)})
+	o := opts(dir, reg.resolver(t, nil))
+	o.Jobs = 2
+	if _, err := Update(ctx, UpdateOptions{Options: o}); err != nil {
+		t.Fatal(err)
+	}
+	if m := most.Load(); m > 2 {
+		t.Errorf("with --jobs 2, %d registry requests were in flight at once", m)
 	}
 }
