@@ -56,3 +56,39 @@ func TestGETFallbackGenericContentType(t *testing.T) {
 		t.Errorf("Resolve = %+v: the body received is an OCI index, but the descriptor is not one", d)
 	}
 }
+
+// TestNotManifestSays: the error names what came instead of a manifest.
+func TestNotManifestSays(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		ct, body, want string
+	}{
+		{"text/html", "<html>Please log in</html>", "registry answered with text/html, not an image manifest: a proxy or a web page may stand in the way"},
+		{"", "", "registry answered with no Content-Type, not an image manifest"},
+		{"application/json", `{"schemaVersion": 2, "mediaType": "application/vnd.oci.artifact.manifest.v1+json"}`, "registry answered with a application/vnd.oci.artifact.manifest.v1+json, not an image manifest or index"},
+		{"application/vnd.docker.distribution.manifest.v1+prettyjws", `{"schemaVersion": 1, "name": "a"}`, "schema 1 manifest, which pin does not read"},
+		{"application/json", `{"errors": []}`, `registry answered with JSON that is not an image manifest or index (Content-Type "application/json")`},
+	} {
+		h := http.Header{}
+		if tt.ct != "" {
+			h.Set("Content-Type", tt.ct)
+		}
+		if mt := manifestType(h, []byte(tt.body)); mt != "" {
+			t.Errorf("manifestType(%q, %q) = %q, want none", tt.ct, tt.body, mt)
+		}
+		if err := notManifest(h, []byte(tt.body)); !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("notManifest(%q, %q) = %q, want %q", tt.ct, tt.body, err, tt.want)
+		}
+	}
+	for ct, body := range map[string]string{
+		"application/vnd.oci.image.index.v1+json; charset=utf-8": `{}`,
+		"application/json": `{"schemaVersion": 2, "config": {}, "layers": []}`,
+		"":                 `{"schemaVersion": 2, "manifests": []}`,
+	} {
+		h := http.Header{}
+		h.Set("Content-Type", ct)
+		if manifestType(h, []byte(body)) == "" {
+			t.Errorf("manifestType(%q, %q) = none, want a manifest type", ct, body)
+		}
+	}
+}

@@ -75,7 +75,7 @@ func (r *Resolver) PlatformOf(ctx context.Context, ref imageref.Ref, digest stri
 		}
 		switch mt := manifestType(resp.Header, body); {
 		case mt == "":
-			return notManifest(resp.Header)
+			return notManifest(resp.Header, body)
 		case isIndex(mt):
 			index = true
 			return nil
@@ -130,7 +130,7 @@ func getIndex(ctx context.Context, rt http.RoundTripper, u, want string) ([]Mani
 	}
 	if mt := manifestType(resp.Header, body); !isIndex(mt) {
 		if mt == "" {
-			return nil, notManifest(resp.Header)
+			return nil, notManifest(resp.Header, body)
 		}
 		return nil, fmt.Errorf("manifest is a %s, not an index", mt)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -196,7 +197,7 @@ func getManifest(ctx context.Context, rt http.RoundTripper, u, want string) (Des
 	}
 	mt := manifestType(resp.Header, body)
 	if mt == "" {
-		return Descriptor{}, notManifest(resp.Header)
+		return Descriptor{}, notManifest(resp.Header, body)
 	}
 	return Descriptor{Digest: dig, MediaType: mt, Size: int64(len(body))}, nil
 }
@@ -294,13 +295,25 @@ func manifestType(h http.Header, body []byte) string {
 	return ""
 }
 
-// notManifest is the error of a body that is not a manifest.
-func notManifest(h http.Header) error {
-	ct := contentType(h)
-	if ct == "" {
-		ct = "no Content-Type"
+// notManifest is the error of a body that is not a manifest pin reads.
+func notManifest(h http.Header, body []byte) error {
+	var m struct {
+		SchemaVersion int    `json:"schemaVersion"`
+		MediaType     string `json:"mediaType"`
 	}
-	return fmt.Errorf("registry answered with %.80s, not an image manifest (a proxy or web page in the way?)", ct)
+	switch ct := contentType(h); {
+	case json.Unmarshal(body, &m) != nil:
+		if ct == "" {
+			ct = "no Content-Type"
+		}
+		return fmt.Errorf("registry answered with %.80s, not an image manifest: a proxy or a web page may stand in the way", ct)
+	case m.MediaType != "":
+		return fmt.Errorf("registry answered with a %.80s, not an image manifest or index", m.MediaType)
+	case m.SchemaVersion == 1:
+		return errors.New("registry answered with a schema 1 manifest, which pin does not read (push the image again with a current client)")
+	default:
+		return fmt.Errorf("registry answered with JSON that is not an image manifest or index (Content-Type %q)", ct)
+	}
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
