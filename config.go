@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"github.com/pin-tool/pin/internal/yamldoc"
 	"github.com/pin-tool/pin/resolve"
 	"go.yaml.in/yaml/v3"
 )
@@ -49,9 +50,8 @@ func LoadConfig(path string) (*Config, error) {
 		return nil, &FileError{File: path, Err: fmt.Errorf("reading config: %s", strings.TrimPrefix(err.Error(), "yaml: "))}
 	}
 	// One document: keys after a --- would otherwise go unread.
-	var more yaml.Node
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
-		return nil, &FileError{File: path, Line: more.Line, Err: errors.New("config holds more than one YAML document"),
+	if line, more := yamldoc.More(dec); more {
+		return nil, &FileError{File: path, Line: line, Err: errors.New("config holds more than one YAML document"),
 			hint: "keep every key in one document, with no --- between them"}
 	}
 	for _, lists := range [][]string{c.Include, c.Exclude, c.Ignore, c.AllowUnpinned} {

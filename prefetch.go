@@ -183,6 +183,9 @@ func (p *prefetcher) Resolve(ctx context.Context, ref imageref.Ref) (resolve.Des
 
 // acquire takes one of the slots for a registry request.
 func (p *prefetcher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err // a free slot would otherwise win half the time
+	}
 	select {
 	case p.slots <- struct{}{}:
 		return nil

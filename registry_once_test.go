@@ -180,19 +180,7 @@ func TestJobsBoundRequests(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 		inflight.Add(-1)
-		// Forward to the registry the images were pushed to.
-		req.URL.Scheme, req.URL.Host = "http", reg.host
-		resp, err := http.DefaultTransport.RoundTrip(req)
-		if err != nil {
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		forward(w, req, reg.host) // the registry the images were pushed to
 	}))
 	t.Cleanup(srv.Close)
 	front := strings.TrimPrefix(srv.URL, "http://")

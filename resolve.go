@@ -123,6 +123,10 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 	}
 	moved := ref.Tracks() && old != "" && old != d.Digest
 	switch {
+	case d.MediaType == "" && prev != nil && prev.Digest == d.Digest:
+		// A HEAD that gave no media type: the same digest is what the
+		// lock says it is.
+		return resolved{digest: d.Digest, platforms: prev.Platforms}, nil
 	case !d.IsIndex():
 		res := resolved{digest: d.Digest}
 		if moved && oldIndex {

@@ -116,7 +116,10 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 		return nil, err
 	}
 	if opts.LockOnly {
-		out.Changes, out.Files = nil, nil // checked, but the sources stay as they are
+		// The sources stay as they are: no file changes, and no reference
+		// is pinned. A digest that moved is still news, for the lock.
+		out.Files = nil
+		out.Changes = slices.DeleteFunc(out.Changes, func(c Change) bool { return c.OldDigest == "" })
 	}
 
 	newLock := planLock(sc, s, keys, uses, res, ls.lock)

@@ -228,9 +228,9 @@ func checkEntry(ctx context.Context, r Resolver, ref imageref.Ref, e *lockfile.E
 	}
 	if d.Digest == e.Digest {
 		// The lock records platforms for an index only, as update writes
-		// them (the HEAD gave the media type). An index may have none to
-		// record (an artifact index), so only platforms are checked.
-		if !d.IsIndex() && len(e.Platforms) > 0 {
+		// them. When the HEAD gave a media type, platforms for anything
+		// else are wrong; an index may have none (an artifact index).
+		if d.MediaType != "" && !d.IsIndex() && len(e.Platforms) > 0 {
 			return []Problem{{Kind: ProblemPlatforms, Image: e.Image,
 				Message: fmt.Sprintf("%s: the registry says %s is a single-platform image, and the lock records platforms for it (run pin update)", e.Image, short(e.Digest))}}, nil
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pin-tool/pin/imageref"
+	"github.com/pin-tool/pin/internal/yamldoc"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -100,12 +101,7 @@ func parseYAML(data []byte) (*Lock, error) {
 	}
 	// One document: what follows a --- or ... (a second lock pasted in,
 	// conflict markers after an end marker) would otherwise go unread.
-	var more yaml.Node
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
-		line := more.Line
-		if err != nil {
-			line = yamlErrLine(err)
-		}
+	if line, more := yamldoc.More(dec); more {
 		return nil, &SyntaxError{Line: line, Msg: "lock file holds more than one YAML document"}
 	}
 	root := doc.Content[0]

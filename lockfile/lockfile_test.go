@@ -200,3 +200,13 @@ func TestIsPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTrailingMarker: a lock that ends in "---" (an empty second
+// document) is still one lock.
+func TestParseTrailingMarker(t *testing.T) {
+	t.Parallel()
+	in := "version: 1\nimages:\n  - image: docker.io/library/nginx:1.25\n    digest: " + d1 + "\n    sources: [a.yaml]\n---\n"
+	if _, err := Parse([]byte(in)); err != nil {
+		t.Errorf("Parse: %v", err)
+	}
+}

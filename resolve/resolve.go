@@ -165,8 +165,12 @@ func headManifest(ctx context.Context, rt http.RoundTripper, u, want string) (De
 	if err := transport.CheckError(resp, http.StatusOK); err != nil {
 		return Descriptor{}, err
 	}
-	// Without a digest, or with a type that is no manifest's, the
-	// manifest itself is fetched and checked.
+	// A manifest of a kind pin does not pin is refused here; without a
+	// digest, or with a type that is no manifest's, the manifest itself
+	// is fetched and checked.
+	if what, ok := unpinnable[contentType(resp.Header)]; ok {
+		return Descriptor{}, fmt.Errorf("registry answered with %s (%s), not a container image pin can pin", what, contentType(resp.Header))
+	}
 	dig := resp.Header.Get("Docker-Content-Digest")
 	if ct := contentType(resp.Header); dig == "" || ct != "" && !isManifest(ct) {
 		return getManifest(ctx, rt, u, want)
@@ -260,6 +264,14 @@ func isManifest(mt string) bool {
 		return true
 	}
 	return false
+}
+
+// unpinnable are manifest types a registry may answer with that are not
+// a container image or index: pin does not ask for them.
+var unpinnable = map[string]string{
+	"application/vnd.oci.artifact.manifest.v1+json":             "an OCI artifact manifest",
+	"application/vnd.docker.distribution.manifest.v1+json":      "a schema 1 manifest",
+	"application/vnd.docker.distribution.manifest.v1+prettyjws": "a schema 1 manifest",
 }
 
 // manifestType is the media type of a manifest received: the Content-Type

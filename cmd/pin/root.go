@@ -72,7 +72,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "say more")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
-		return g.setup(c)
+		err := g.setup(c)
+		if err != nil && c.Name() == "verify" && g.format == "json" {
+			// verify prints its one document whatever happens, a config
+			// or flag it cannot use included (see verifyCmd).
+			offline, _ := c.Flags().GetBool("offline")
+			if perr := writeJSON(g.stdout, verifyJSON(&pin.VerifyResult{Online: !offline}, err)); perr != nil {
+				return perr
+			}
+		}
+		return err
 	}
 	root.AddCommand(updateCmd(g), verifyCmd(g), listCmd(g), versionCmd(g), auditCmd(g))
 	addCompletion(root)
