@@ -32,7 +32,7 @@ func FindDockerfile(data []byte) (Found, error) {
 		lines:  newDFLines(data),
 		esc:    byte(res.EscapeToken),
 		cont:   continuation(res.EscapeToken),
-		global: argScope{},
+		global: buildkitArgs(),
 		stage:  -1,
 		named:  map[string]bool{},
 		all:    stageNames(res.AST.Children),
@@ -49,6 +49,19 @@ func FindDockerfile(data []byte) (Found, error) {
 	}
 	slices.SortStableFunc(f.Refs, func(a, b Ref) int { return a.Start - b.Start })
 	return f, nil
+}
+
+// buildkitArgs is the global scope BuildKit starts every build with: the
+// build's and the target's platform, set whether or not the Dockerfile
+// declares them, and unknown until the build runs. An ARG with no default
+// keeps them; ${TARGETARCH:-amd64} never takes its fallback.
+func buildkitArgs() argScope {
+	sc := argScope{}
+	for _, n := range []string{"BUILDPLATFORM", "BUILDOS", "BUILDOSVERSION", "BUILDARCH", "BUILDVARIANT",
+		"TARGETPLATFORM", "TARGETOS", "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT", "TARGETSTAGE"} {
+		sc[n] = &argDecl{name: n, set: true, platform: true}
+	}
+	return sc
 }
 
 // dfFinder is the state of one walk over a Dockerfile's instructions.
@@ -82,6 +95,8 @@ func (d *dfFinder) instruction(n *parser.Node) error {
 	cmd := strings.ToLower(n.Value)
 	switch cmd {
 	case "from", "arg", "copy", "run":
+	case "onbuild":
+		return d.onbuild(n)
 	default:
 		return nil
 	}
@@ -108,6 +123,11 @@ func (d *dfFinder) instruction(n *parser.Node) error {
 		d.scope = argScope{}
 		if len(ws) > 0 {
 			w := word{lg: lg, text: ws[0].text, a: ws[0].start, b: ws[0].end, exact: true, expand: true, from: true, what: "FROM", where: d.where()}
+			// BuildKit's lexer takes the quotes off FROM "alpine:3": the
+			// reference is inside them.
+			if t := w.text; len(t) >= 2 && (t[0] == '"' || t[0] == '\'') && t[len(t)-1] == t[0] && !strings.ContainsAny(t[1:len(t)-1], "\"'\\$") {
+				w.text, w.a, w.b = t[1:len(t)-1], w.a+1, w.b-1
+			}
 			if err := d.reference(w, d.global, ignored); err != nil {
 				return err
 			}
@@ -133,11 +153,43 @@ func (d *dfFinder) instruction(n *parser.Node) error {
 	case "run":
 		for _, fl := range flags {
 			for _, w := range mountFroms(lg, fl) {
-				w.what, w.where, w.expand = "RUN --mount", d.where()+" (RUN --mount)", true
+				// BuildKit refuses a variable in a mount's from=, as in
+				// COPY --from: w.expand stays false.
+				w.what, w.where = "RUN --mount", d.where()+" (RUN --mount)"
 				if err := d.reference(w, d.scope, ignored); err != nil {
 					return err
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// onbuild gives a notice for an image an ONBUILD trigger names (COPY
+// --from=, RUN --mount=...,from=): whether it is an image or a stage is
+// for the Dockerfile that builds FROM this image to say.
+func (d *dfFinder) onbuild(n *parser.Node) error {
+	if n.Next == nil || len(n.Next.Children) == 0 {
+		return nil
+	}
+	sub := n.Next.Children[0]
+	for _, fl := range sub.Flags {
+		var v string
+		switch strings.ToLower(sub.Value) {
+		case "copy":
+			v, _ = strings.CutPrefix(fl, "--from=")
+		case "run":
+			if opts, ok := strings.CutPrefix(fl, "--mount="); ok {
+				for _, kv := range strings.Split(opts, ",") {
+					if k, val, _ := strings.Cut(kv, "="); strings.EqualFold(k, "from") {
+						v = val
+					}
+				}
+			}
+		}
+		if v != "" {
+			d.f.Notices = append(d.f.Notices, Notice{Line: n.StartLine, Text: v,
+				Reason: "an ONBUILD trigger's, evaluated in the build FROM this image, where it may name a stage"})
 		}
 	}
 	return nil
@@ -283,7 +335,9 @@ func (d *dfFinder) syntax() error {
 		return &Error{Line: ln, Msg: fmt.Sprintf("cannot locate the syntax directive's image %q at line %d", img, ln)}
 	}
 	lg := &logical{text: string(text), segs: []segment{{at: 0, off: off, n: len(text)}}, line: ln}
-	w := word{lg: lg, text: img, a: m[2], b: m[3], exact: true, what: "syntax directive", where: "syntax directive"}
+	// from: the frontend is fetched before any stage exists, so no stage
+	// name or index stands for it.
+	w := word{lg: lg, text: img, a: m[2], b: m[3], exact: true, from: true, what: "syntax directive", where: "syntax directive"}
 	return d.reference(w, nil, false)
 }
 

@@ -12,6 +12,8 @@ type argDecl struct {
 	set  bool   // it has a default
 	val  string // the default, evaluated
 	bad  string // why the default could not be evaluated, or ""
+	// platform is one of the ARGs BuildKit sets from the build's platform.
+	platform bool
 	// plain is true when the default is written as is, with no variables
 	// or escapes, at [start, end) of the file.
 	plain      bool
@@ -117,6 +119,8 @@ func lookupArg(sc argScope, name string) (string, bool, error) {
 	switch {
 	case d == nil || !d.set:
 		return "", false, nil
+	case d.platform:
+		return "", false, fmt.Errorf("%s is set by BuildKit from the build's platform, known only when it runs", name)
 	case d.bad != "":
 		return "", false, fmt.Errorf("the default of ARG %s %s", name, d.bad)
 	}
