@@ -47,7 +47,7 @@ func (s *scanner) kindOf(path string) (rewrite.Kind, bool) {
 // configCompose reports whether the config's compose: names path.
 func (s *scanner) configCompose(path string) bool {
 	return s.cfg != nil && len(s.cfg.Compose) > 0 &&
-		(matchPath(s.cfg.Compose, filepath.Base(path)) || matchPath(s.cfg.Compose, filepath.ToSlash(s.relCwd(path))))
+		(matchPath(s.cfg.Compose, filepath.Base(path)) || matchPath(s.cfg.Compose, filepath.ToSlash(s.relConfig(path))))
 }
 
 // projectFiles lists the files Compose loads together with name, in order.

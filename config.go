@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type Config struct {
 	Mirrors       map[string]string `yaml:"mirrors"`
 	Jobs          int               `yaml:"jobs"`
 	Timeout       time.Duration     `yaml:"timeout"`
+	// Dir is the directory the file is in: the include, exclude and
+	// compose paths are relative to it, wherever pin runs.
+	Dir string `yaml:"-"`
 }
 
 var unknownFieldRE = regexp.MustCompile(`line (\d+): field (\S+) not found`)
@@ -70,6 +74,9 @@ func LoadConfig(path string) (*Config, error) {
 	if c.Timeout < 0 {
 		return nil, &FileError{File: path, Err: fmt.Errorf("timeout is %v, want a positive duration", c.Timeout)}
 	}
+	if abs, err := filepath.Abs(path); err == nil {
+		c.Dir = filepath.Dir(abs)
+	}
 	return &c, nil
 }
 
@@ -87,9 +94,16 @@ func matchImage(patterns []string, repo, repoTag string) bool {
 	return false
 }
 
+// matchPath reports whether the slash-separated path matches one of the
+// path globs. A pattern that names a directory (deploy, deploy/, ./deploy)
+// covers everything below it, as in .gitignore.
 func matchPath(patterns []string, slashPath string) bool {
 	for _, p := range patterns {
+		p = strings.TrimPrefix(strings.TrimSuffix(p, "/"), "./")
 		if ok, _ := doublestar.Match(p, slashPath); ok {
+			return true
+		}
+		if ok, _ := doublestar.Match(p+"/**", slashPath); ok {
 			return true
 		}
 	}

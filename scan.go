@@ -133,7 +133,7 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 	if cs != nil {
 		s.compose = cs.envs
 		for _, e := range cs.extra {
-			if s.cfg == nil || !matchPath(s.cfg.Exclude, filepath.ToSlash(s.relCwd(e))) {
+			if s.cfg == nil || !matchPath(s.cfg.Exclude, filepath.ToSlash(s.relConfig(e))) {
 				names = append(names, e)
 			}
 		}
@@ -316,7 +316,7 @@ func (s *scanner) walk(dir string) ([]string, []Notice, error) {
 			// tree is not walked anywhere, which the user should know.
 			if real, err := filepath.EvalSymlinks(path); err == nil && !within(dir, real) {
 				if info, err := os.Stat(real); err == nil && info.IsDir() && !skipDirs[d.Name()] &&
-					(s.cfg == nil || !matchPath(s.cfg.Exclude, filepath.ToSlash(s.relCwd(path)))) {
+					(s.cfg == nil || !matchPath(s.cfg.Exclude, filepath.ToSlash(s.relConfig(path)))) {
 					skipped = append(skipped, Notice{File: path, Reason: "a symlink to the directory " + real + ", outside the tree: not read"})
 					return nil
 				}
@@ -329,7 +329,7 @@ func (s *scanner) walk(dir string) ([]string, []Notice, error) {
 			return nil
 		}
 		if s.cfg != nil {
-			slash := filepath.ToSlash(s.relCwd(path))
+			slash := filepath.ToSlash(s.relConfig(path))
 			if len(s.cfg.Include) > 0 && !matchPath(s.cfg.Include, slash) {
 				return nil
 			}
@@ -370,12 +370,19 @@ func uniqueFiles(names []string) []string {
 	return out
 }
 
-func (s *scanner) relCwd(path string) string {
+// relConfig is path relative to the config file's directory, which the
+// config's path globs are written from (the working directory when there
+// is no config file).
+func (s *scanner) relConfig(path string) string {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return path
 	}
-	rel, err := filepath.Rel(s.cwd, abs)
+	base := s.cwd
+	if s.cfg != nil && s.cfg.Dir != "" {
+		base = s.cfg.Dir
+	}
+	rel, err := filepath.Rel(base, abs)
 	if err != nil {
 		return path
 	}
