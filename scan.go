@@ -87,6 +87,10 @@ type scanner struct {
 	// which read files and load Compose projects alike.
 	parsers int
 	pool    *parsePool
+	// links are the symlinks to files in the tree the walk met, by path,
+	// with their targets' real paths: each is read under its own name
+	// unless its target is read under its own.
+	links map[string]string
 }
 
 // ignores reports whether the config leaves r alone.
@@ -138,7 +142,7 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 			}
 		}
 	}
-	names = uniqueFiles(names)
+	names = dropLinked(uniqueFiles(names), s.links)
 	slices.Sort(names)
 
 	files := make([]*File, len(names))
@@ -338,8 +342,24 @@ func (s *scanner) walk(dir string) ([]string, []Notice, error) {
 			}
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
-			if real, err := filepath.EvalSymlinks(path); err == nil && !within(dir, real) {
+			real, err := filepath.EvalSymlinks(path)
+			switch {
+			case err != nil:
+			case !within(dir, real):
 				skipped = append(skipped, Notice{File: path, Reason: "a symlink to " + real + ", outside the tree: not read"})
+			default:
+				// A file in the tree: its target may have a name pin does
+				// not read (docker/app.df) or lie where the walk does not
+				// go (vendor/), so the link is read too, once (see scan).
+				if info, err := os.Stat(real); err == nil && info.Mode().IsRegular() {
+					if abs, err := newTree(s.cwd).real(path); err == nil {
+						if s.links == nil {
+							s.links = map[string]string{}
+						}
+						s.links[filepath.Clean(path)] = abs
+						names = append(names, filepath.Clean(path))
+					}
+				}
 			}
 			return nil
 		}
@@ -373,6 +393,26 @@ func uniqueFiles(names []string) []string {
 // relConfig is path relative to the config file's directory, which the
 // config's path globs are written from (the working directory when there
 // is no config file).
+// dropLinked drops the symlinks among names whose targets are read under
+// their own names too.
+func dropLinked(names []string, links map[string]string) []string {
+	if len(links) == 0 {
+		return names
+	}
+	read := make(map[string]bool, len(names))
+	for _, n := range names {
+		if _, link := links[n]; !link {
+			if abs, err := filepath.Abs(n); err == nil {
+				read[abs] = true
+			}
+		}
+	}
+	return slices.DeleteFunc(names, func(n string) bool {
+		real, link := links[n]
+		return link && read[real]
+	})
+}
+
 func (s *scanner) relConfig(path string) string {
 	abs, err := filepath.Abs(path)
 	if err != nil {
