@@ -53,13 +53,15 @@ func (s *scanner) configCompose(path string) bool {
 // projectFiles lists the files Compose loads together with name, in order.
 // A variant is taken for an override of the base file beside it, the safe
 // guess: a service the base builds is then not pinned in the variant. The
-// config's compose: names files that stand alone.
+// config's compose: names files that stand alone. A gitignored file (a
+// developer's own compose.override.yaml) is no partner: what the
+// repository holds means what it means in CI.
 func projectFiles(name string) []string {
 	dir, base := filepath.Dir(name), strings.ToLower(filepath.Base(name))
 	if slices.Contains(composeBases, base) {
 		files := []string{name}
 		for _, o := range composeOverrides {
-			if p := filepath.Join(dir, o); isFile(p) {
+			if p := filepath.Join(dir, o); isFile(p) && !gitignored(p) {
 				return append(files, p)
 			}
 		}
@@ -71,7 +73,7 @@ func projectFiles(name string) []string {
 			bases = []string{"docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml"}
 		}
 		for _, b := range bases {
-			if p := filepath.Join(dir, b); isFile(p) {
+			if p := filepath.Join(dir, b); isFile(p) && !gitignored(p) {
 				return []string{p, name}
 			}
 		}

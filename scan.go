@@ -291,21 +291,27 @@ func (s *scanner) source(name string) (string, error) {
 func (s *scanner) walk(dir string) ([]string, []Notice, error) {
 	var names []string
 	var skipped []Notice
-	var patterns []gitignore.Pattern
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	// Paths are matched from the repository's root, whose .gitignore
+	// files above dir count too (pin list deploy skips what the root's
+	// .gitignore does).
+	prefix, patterns, err := aboveGitignores(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return &FileError{File: path, Err: pathErr(err)}
 		}
 		rel, _ := filepath.Rel(dir, path)
-		parts := strings.Split(filepath.ToSlash(rel), "/")
-		if rel == "." {
-			parts = nil
+		parts := slices.Clone(prefix)
+		if rel != "." {
+			parts = append(parts, strings.Split(filepath.ToSlash(rel), "/")...)
 		}
 		if d.IsDir() {
 			if path != dir && skipDirs[d.Name()] {
 				return filepath.SkipDir
 			}
-			if len(parts) > 0 && gitignore.NewMatcher(patterns).Match(parts, true) {
+			if path != dir && gitignore.NewMatcher(patterns).Match(parts, true) {
 				return filepath.SkipDir
 			}
 			ps, err := readGitignore(filepath.Join(path, ".gitignore"), parts)
@@ -429,8 +435,55 @@ func (s *scanner) relConfig(path string) string {
 	return rel
 }
 
+// aboveGitignores finds the repository dir lies in (the nearest directory
+// up from it that holds .git) and returns dir's path below its root, as
+// parts, with the patterns of the .gitignore files from the root down to
+// dir's parent. Outside a repository, dir is its own root.
+func aboveGitignores(dir string) ([]string, []gitignore.Pattern, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, nil
+	}
+	root := ""
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			root = d
+			break
+		}
+		if filepath.Dir(d) == d {
+			return nil, nil, nil
+		}
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == "." {
+		return nil, nil, nil
+	}
+	prefix := strings.Split(filepath.ToSlash(rel), "/")
+	var patterns []gitignore.Pattern
+	for i := range prefix { // the root, then each directory down to dir's parent
+		ps, err := readGitignore(filepath.Join(root, filepath.Join(prefix[:i]...), ".gitignore"), prefix[:i])
+		if err != nil {
+			return nil, nil, err
+		}
+		patterns = append(patterns, ps...)
+	}
+	return prefix, patterns, nil
+}
+
+// gitignored reports whether the .gitignore files of the repository path
+// lies in, from its root down to path's directory, ignore the file.
+func gitignored(path string) bool {
+	prefix, patterns, err := aboveGitignores(filepath.Dir(path))
+	if err != nil {
+		return false
+	}
+	ps, _ := readGitignore(filepath.Join(filepath.Dir(path), ".gitignore"), prefix)
+	patterns = append(patterns, ps...)
+	return gitignore.NewMatcher(patterns).Match(append(slices.Clone(prefix), filepath.Base(path)), false)
+}
+
 // readGitignore parses one .gitignore; domain is its directory's path
-// below the walk root.
+// below the repository's root (or the walk's, outside a repository).
 func readGitignore(path string, domain []string) ([]gitignore.Pattern, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
