@@ -284,9 +284,24 @@ func (s *scanner) prepareCompose(names, roots []string) *composeSet {
 	if len(composeNames) == 0 {
 		return nil
 	}
+	// A file another one reaches through include: or extends: (a
+	// compose.common.yaml of services to extend, say) is read through it,
+	// with its variables, not taken for a variant of the base beside it.
+	linked := map[string]bool{}
+	for _, n := range composeNames {
+		if data, err := readFile(n); err == nil {
+			links, _ := rewrite.ComposeLinks(data, nil)
+			for _, l := range links {
+				linked[filepath.Clean(filepath.Join(filepath.Dir(n), l))] = true
+			}
+		}
+	}
 	projects := map[string]*composeProject{}
 	var order []*composeProject
 	for _, n := range composeNames {
+		if linked[filepath.Clean(n)] && !slices.Contains(composeBases, strings.ToLower(filepath.Base(n))) && !s.configCompose(n) {
+			continue // follow reaches it
+		}
 		files := projectFiles(n)
 		if s.configCompose(n) {
 			files = []string{n} // a file the config names stands alone
