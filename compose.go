@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/pin-tool/pin/rewrite"
 	"github.com/sirupsen/logrus"
 )
@@ -252,6 +253,8 @@ type composeSet struct {
 	// services from (when those lie under the roots). Each Built map is
 	// filled when the loads are done.
 	envs map[string]rewrite.ComposeEnv
+	// vars are the variables behind each of envs' Lookup.
+	vars map[string]map[string]string
 	// extra lists the files reached through include: and extends:.
 	extra   []string
 	notices []Notice
@@ -313,11 +316,12 @@ func (s *scanner) prepareCompose(names, roots []string) *composeSet {
 			order = append(order, p)
 		}
 	}
-	c := &composeSet{envs: map[string]rewrite.ComposeEnv{}, projects: order, done: make(chan struct{})}
+	c := &composeSet{envs: map[string]rewrite.ComposeEnv{}, vars: map[string]map[string]string{}, projects: order, done: make(chan struct{})}
 	for _, p := range order {
 		for _, f := range p.files {
 			if _, ok := c.envs[f]; !ok {
 				c.envs[f] = rewrite.ComposeEnv{Lookup: mapLookup(p.env), Built: map[string]string{}}
+				c.vars[f] = p.env
 			}
 		}
 	}
@@ -397,6 +401,10 @@ func (c *composeSet) follow(files, roots []string) {
 		if err != nil {
 			continue // the finder reports it with its line
 		}
+		// An included project reads its own directory's .env (or the
+		// entry's env_file) for what the including one leaves unset, as
+		// compose-go does; a file extends: reads is read with f's.
+		includes, _ := rewrite.ComposeIncludes(data, c.envs[f].Lookup)
 		for _, l := range links {
 			target := filepath.Clean(filepath.Join(filepath.Dir(f), l))
 			if _, ok := c.envs[target]; ok {
@@ -408,11 +416,48 @@ func (c *composeSet) follow(files, roots []string) {
 				c.envs[target] = rewrite.ComposeEnv{}
 				continue
 			}
-			c.envs[target] = c.envs[f]
+			vars := c.vars[f]
+			if i := slices.IndexFunc(includes, func(inc rewrite.ComposeInclude) bool { return slices.Contains(inc.Paths, l) }); i >= 0 {
+				vars = includedVars(f, includes[i], c.vars[f])
+			}
+			c.envs[target] = rewrite.ComposeEnv{Lookup: mapLookup(vars), Built: c.envs[f].Built}
+			c.vars[target] = vars
 			c.extra = append(c.extra, target)
 			queue = append(queue, target)
 		}
 	}
+}
+
+// includedVars are the variables of the project inc includes from file f:
+// f's, and for what those leave unset, the entry's env_file or else the
+// .env in the included project's directory.
+func includedVars(f string, inc rewrite.ComposeInclude, parent map[string]string) map[string]string {
+	dir := filepath.Dir(f)
+	var files []string
+	for _, e := range inc.EnvFiles {
+		files = append(files, filepath.Join(dir, e))
+	}
+	if len(files) == 0 {
+		project := filepath.Dir(filepath.Join(dir, inc.Paths[0]))
+		if inc.ProjectDir != "" {
+			project = filepath.Join(dir, inc.ProjectDir)
+		}
+		if p := filepath.Join(project, ".env"); isFile(p) {
+			files = []string{p}
+		}
+	}
+	vars := maps.Clone(parent)
+	if vars == nil {
+		vars = map[string]string{}
+	}
+	if own, err := dotenv.GetEnvFromFile(vars, files); err == nil {
+		for k, v := range own {
+			if _, set := vars[k]; !set {
+				vars[k] = v
+			}
+		}
+	}
+	return vars
 }
 
 // insideAny reports whether the absolute path abs lies under one of roots.

@@ -361,40 +361,14 @@ func ComposeLinks(data []byte, vars func(string) (string, bool)) ([]string, erro
 		return nil, err
 	}
 	var links []string
-	add := func(n *yaml.Node) {
-		n = deref(n)
-		if n.Kind != yaml.ScalarNode || n.Value == "" {
-			return
-		}
-		p, _, err := interpolate(n.Value, vars)
-		if err != nil || p == "" || strings.Contains(p, "://") || strings.HasPrefix(p, "git@") {
-			return
-		}
-		links = append(links, p)
+	for _, inc := range composeIncludes(docs, vars) {
+		links = append(links, inc.Paths...)
 	}
 	for _, doc := range docs {
 		if len(doc.Content) == 0 {
 			continue
 		}
 		root := deref(doc.Content[0])
-		if inc := lookup(root, "include"); inc != nil && deref(inc).Kind == yaml.SequenceNode {
-			for _, e := range deref(inc).Content {
-				e = deref(e)
-				if e.Kind != yaml.MappingNode {
-					add(e)
-					continue
-				}
-				switch p := deref(lookup(e, "path")); {
-				case p == nil:
-				case p.Kind == yaml.SequenceNode:
-					for _, q := range p.Content {
-						add(q)
-					}
-				default:
-					add(p)
-				}
-			}
-		}
 		services := lookup(root, "services")
 		if services == nil || deref(services).Kind != yaml.MappingNode {
 			continue
@@ -402,11 +376,88 @@ func ComposeLinks(data []byte, vars func(string) (string, bool)) ([]string, erro
 		services = deref(services)
 		for i := 1; i < len(services.Content); i += 2 {
 			if _, ext := mergedField(deref(services.Content[i]), "extends"); ext != nil {
-				if file := lookup(deref(ext), "file"); file != nil {
-					add(file)
+				if file, ok := localPath(lookup(deref(ext), "file"), vars); ok {
+					links = append(links, file)
 				}
 			}
 		}
 	}
 	return links, nil
+}
+
+// A ComposeInclude is one include: entry: its files, the first of which
+// is the included project's, and its env_file and project_directory, as
+// written (relative to the including file's directory), interpolated.
+type ComposeInclude struct {
+	Paths      []string
+	EnvFiles   []string
+	ProjectDir string
+}
+
+// ComposeIncludes lists the local include: entries of a Compose file.
+func ComposeIncludes(data []byte, vars func(string) (string, bool)) ([]ComposeInclude, error) {
+	if !bytes.Contains(data, []byte("include")) && !bytes.Contains(data, []byte(`\`)) {
+		return nil, nil
+	}
+	docs, err := decodeAll(data)
+	if err != nil {
+		return nil, err
+	}
+	return composeIncludes(docs, vars), nil
+}
+
+func composeIncludes(docs []*yaml.Node, vars func(string) (string, bool)) []ComposeInclude {
+	var out []ComposeInclude
+	list := func(n *yaml.Node) []string {
+		var ps []string
+		n = deref(n)
+		items := []*yaml.Node{n}
+		if n != nil && n.Kind == yaml.SequenceNode {
+			items = n.Content
+		}
+		for _, q := range items {
+			if p, ok := localPath(q, vars); ok {
+				ps = append(ps, p)
+			}
+		}
+		return ps
+	}
+	for _, doc := range docs {
+		if len(doc.Content) == 0 {
+			continue
+		}
+		inc := deref(lookup(deref(doc.Content[0]), "include"))
+		if inc == nil || inc.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, e := range inc.Content {
+			var ci ComposeInclude
+			if e = deref(e); e.Kind != yaml.MappingNode {
+				ci.Paths = list(e)
+			} else {
+				ci.Paths, ci.EnvFiles = list(lookup(e, "path")), list(lookup(e, "env_file"))
+				if d, ok := localPath(lookup(e, "project_directory"), vars); ok {
+					ci.ProjectDir = d
+				}
+			}
+			if len(ci.Paths) > 0 {
+				out = append(out, ci)
+			}
+		}
+	}
+	return out
+}
+
+// localPath is n's text, interpolated, when it names a local file: not a
+// remote include (oci://, a git URL).
+func localPath(n *yaml.Node, vars func(string) (string, bool)) (string, bool) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode || n.Value == "" {
+		return "", false
+	}
+	p, _, err := interpolate(n.Value, vars)
+	if err != nil || p == "" || strings.Contains(p, "://") || strings.HasPrefix(p, "git@") {
+		return "", false
+	}
+	return p, true
 }
