@@ -19,6 +19,8 @@ func Audit(pods []Pod, lock *lockfile.Lock) *Report {
 	r := &Report{Pods: len(pods), LockChecked: lock != nil, Owners: []Owner{}, Findings: []Finding{}}
 	for k, o := range b.owners {
 		r.Pending += len(o.Pending)
+		r.Stopped += len(o.Stopped)
+		slices.Sort(o.Stopped)
 		for name, n := range b.templates[k] {
 			o.Templates = append(o.Templates, Template{Name: name, Pods: n})
 		}
@@ -55,11 +57,15 @@ func (b *builder) add(p *Pod) {
 	k := ownerKey{o.Namespace, o.Kind, o.Name}
 	ow := b.owners[k]
 	if ow == nil {
-		ow = &Owner{Namespace: o.Namespace, Kind: o.Kind, Name: o.Name, Inferred: o.Inferred, Pending: []string{}, Templates: []Template{}, Containers: []Container{}}
+		ow = &Owner{Namespace: o.Namespace, Kind: o.Kind, Name: o.Name, Inferred: o.Inferred, Pending: []string{}, Stopped: []string{}, Templates: []Template{}, Containers: []Container{}}
 		b.owners[k] = ow
 		b.templates[k] = map[string]int{}
 	}
 	ow.Pods++
+	if p.stopped() {
+		ow.Stopped = append(ow.Stopped, p.Metadata.Name)
+		return
+	}
 	if o.Template != "" {
 		b.templates[k][o.Template]++
 	}

@@ -65,6 +65,14 @@ type StateTime struct {
 // ID is the pod's namespace/name.
 func (p *Pod) ID() string { return p.Metadata.Namespace + "/" + p.Metadata.Name }
 
+// stopped reports whether the pod failed (was Evicted, say): an evicted
+// pod of an old ReplicaSet lingers after a rollout, and what it last ran
+// is not what runs. A Succeeded pod is a Job's finished run, whose image
+// is what the Job runs: it is audited.
+func (p *Pod) stopped() bool {
+	return p.Status.Phase == "Failed"
+}
+
 // pending reports whether the pod has not started: Pending, or no status yet.
 func (p *Pod) pending() bool {
 	return p.Status.Phase == "" || p.Status.Phase == "Pending"

@@ -73,10 +73,21 @@ func Read(r io.Reader, name string) ([]Pod, error) {
 	for _, d := range docs {
 		switch d.Kind {
 		case "List", "PodList":
+			found := false
 			for _, it := range d.Items {
 				if it.Kind == "Pod" || it.Kind == "" && d.Kind == "PodList" {
 					pods = append(pods, it.Pod)
+					found = true
 				}
+			}
+			// An empty List is a cluster with no pods; one of something
+			// else is not kubectl get pods (get deployments, say).
+			if !found && len(d.Items) > 0 {
+				kind := d.Items[0].Kind
+				if kind == "" {
+					kind = "items with no kind"
+				}
+				return nil, &ReadError{Name: name, Err: fmt.Errorf("a List of %s, not of Pods", kind)}
 			}
 		case "Pod":
 			pods = append(pods, d.Pod)
@@ -126,6 +137,9 @@ func decodeYAML(data []byte) ([]object, error) {
 			return docs, nil
 		}
 		var o object
+		if err == nil && (len(n.Content) == 0 || n.Content[0].ShortTag() == "!!null") {
+			continue // an empty document: a stream ending in ---, say
+		}
 		if err == nil {
 			if len(n.Content) > 0 && n.Content[0].Kind != yaml.MappingNode {
 				return nil, &ReadError{Line: n.Content[0].Line, Err: errNotKubectl}

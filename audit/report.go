@@ -6,6 +6,7 @@ package audit
 type Report struct {
 	Pods        int       `json:"pods"`
 	Pending     int       `json:"pending"`
+	Stopped     int       `json:"stopped"`
 	LockChecked bool      `json:"lockChecked"`
 	Owners      []Owner   `json:"owners"`
 	Findings    []Finding `json:"findings"`
@@ -18,9 +19,12 @@ type Owner struct {
 	Kind      string `json:"kind"`
 	Name      string `json:"name"`
 	// Inferred is set for a CronJob known only from its Job's name.
-	Inferred   bool        `json:"inferred,omitempty"`
-	Pods       int         `json:"pods"`
-	Pending    []string    `json:"pending"`
+	Inferred bool     `json:"inferred,omitempty"`
+	Pods     int      `json:"pods"`
+	Pending  []string `json:"pending"`
+	// Stopped are its pods that failed (such as Evicted): what they ran
+	// is not what the workload runs now, and they are not audited.
+	Stopped    []string    `json:"stopped"`
 	Templates  []Template  `json:"templates"`
 	Containers []Container `json:"containers"`
 }

@@ -61,12 +61,18 @@ func writeOwner(w io.Writer, o Owner) {
 	if len(o.Pending) > 0 {
 		fmt.Fprintf(w, "  pending: %s\n", strings.Join(o.Pending, ", "))
 	}
+	if len(o.Stopped) > 0 {
+		fmt.Fprintf(w, "  stopped (not audited): %s\n", strings.Join(o.Stopped, ", "))
+	}
 }
 
 func (r *Report) summary() string {
 	s := fmt.Sprintf("audited %s", count(r.Pods, "pod"))
 	if r.Pending > 0 {
 		s += fmt.Sprintf(" (%d pending)", r.Pending)
+	}
+	if r.Stopped > 0 {
+		s += fmt.Sprintf(" (%d stopped, not audited)", r.Stopped)
 	}
 	s += fmt.Sprintf(" in %s: %s, %s", count(len(r.Owners), "workload"), count(r.Count(Skew), "skewed container"), count(r.Count(Unpinned), "unpinned image"))
 	if r.LockChecked {
