@@ -291,9 +291,11 @@ func (s *scanner) prepareCompose(names, roots []string) *composeSet {
 	// compose.common.yaml of services to extend, say) is read through it,
 	// with its variables, not taken for a variant of the base beside it.
 	linked := map[string]bool{}
+	read := map[string][]byte{} // for follow, which reads them again with their variables
 	for _, n := range composeNames {
 		if data, err := readFile(n); err == nil {
-			links, _ := rewrite.ComposeLinks(data, nil)
+			read[n] = data
+			links, _, _ := rewrite.ComposeLinks(data, nil)
 			for _, l := range links {
 				linked[filepath.Clean(filepath.Join(filepath.Dir(n), l))] = true
 			}
@@ -325,7 +327,7 @@ func (s *scanner) prepareCompose(names, roots []string) *composeSet {
 			}
 		}
 	}
-	c.follow(composeNames, roots)
+	c.follow(composeNames, roots, read)
 	return c
 }
 
@@ -387,24 +389,27 @@ func (s *scanner) loadAll(ctx context.Context, c *composeSet) {
 
 // follow follows include: and extends: from files to the files where the
 // text lies, which share the environment of the file that names them.
-func (c *composeSet) follow(files, roots []string) {
+// read holds the bytes of files already read.
+func (c *composeSet) follow(files, roots []string, read map[string][]byte) {
 	queue := slices.Clone(files)
 	sort.Strings(queue)
 	for len(queue) > 0 {
 		f := queue[0]
 		queue = queue[1:]
-		data, err := readFile(f)
-		if err != nil {
-			continue // read, and reported, with the other files
-		}
-		links, err := rewrite.ComposeLinks(data, c.envs[f].Lookup)
-		if err != nil {
-			continue // the finder reports it with its line
+		data, ok := read[f]
+		if !ok {
+			var err error
+			if data, err = readFile(f); err != nil {
+				continue // read, and reported, with the other files
+			}
 		}
 		// An included project reads its own directory's .env (or the
 		// entry's env_file) for what the including one leaves unset, as
 		// compose-go does; a file extends: reads is read with f's.
-		includes, _ := rewrite.ComposeIncludes(data, c.envs[f].Lookup)
+		links, includes, err := rewrite.ComposeLinks(data, c.envs[f].Lookup)
+		if err != nil {
+			continue // the finder reports it with its line
+		}
 		for _, l := range links {
 			target := filepath.Clean(filepath.Join(filepath.Dir(f), l))
 			if _, ok := c.envs[target]; ok {

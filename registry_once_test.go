@@ -107,15 +107,7 @@ func TestSameIndexTwoTagsGetsOnce(t *testing.T) {
 	ctx := context.Background()
 	reg := newTestRegistry(t)
 	idx := reg.pushIndex(t, "acme/p:1")
-	ref, _ := name.ParseReference(reg.host + "/acme/p:latest")
-	src, _ := name.ParseReference(reg.host + "/acme/p:1")
-	ii, err := remote.Index(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.WriteIndex(ref, ii); err != nil {
-		t.Fatal(err)
-	}
+	reg.tagIndex(t, "acme/p:1", "acme/p:latest")
 	dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host+"/acme/p:1", reg.host+"/acme/p:latest")})
 	r := reg.resolver(t, nil)
 	reg.reset()
@@ -134,15 +126,7 @@ func TestIndexLockedUnderOtherTag(t *testing.T) {
 	ctx := context.Background()
 	reg := newTestRegistry(t)
 	reg.pushIndex(t, "acme/p:1")
-	src, _ := name.ParseReference(reg.host + "/acme/p:1")
-	ii, err := remote.Index(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, _ := name.ParseReference(reg.host + "/acme/p:stable")
-	if err := remote.WriteIndex(dst, ii); err != nil {
-		t.Fatal(err)
-	}
+	reg.tagIndex(t, "acme/p:1", "acme/p:stable")
 	dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1")})
 	r := reg.resolver(t, nil)
 	if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
@@ -196,5 +180,25 @@ func TestJobsBoundRequests(t *testing.T) {
 	}
 	if m := most.Load(); m > 2 {
 		t.Errorf("with --jobs 2, %d registry requests were in flight at once", m)
+	}
+}
+
+// tagIndex gives the index at repoTag another tag, to.
+func (tr *testRegistry) tagIndex(t *testing.T, repoTag, to string) {
+	t.Helper()
+	src, err := name.ParseReference(tr.host + "/" + repoTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := name.ParseReference(tr.host + "/" + to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ii, err := remote.Index(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(dst, ii); err != nil {
+		t.Fatal(err)
 	}
 }

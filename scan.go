@@ -298,6 +298,8 @@ func (s *scanner) walk(dir string) ([]string, []Notice, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	t := newTree(s.cwd)
+	root, rootErr := t.real(dir)
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return &FileError{File: path, Err: pathErr(err)}
@@ -321,16 +323,32 @@ func (s *scanner) walk(dir string) ([]string, []Notice, error) {
 			patterns = append(patterns, ps...)
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 && !gitignore.NewMatcher(patterns).Match(parts, true) {
+		// A symlink is resolved once: where it leads, whether that is in
+		// the tree, and what is there.
+		var link struct {
+			real string
+			in   bool
+			info fs.FileInfo // nil: it leads nowhere
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if r, err := t.real(path); err == nil {
+				link.real, link.in = r, rootErr == nil && inside(root, r)
+				link.info, _ = os.Stat(r)
+			}
+		}
+		// shown names a symlink's target as the user wrote its way there.
+		shown := func() string {
+			if r, err := filepath.EvalSymlinks(path); err == nil {
+				return r
+			}
+			return link.real
+		}
+		if link.info != nil && !link.in && link.info.IsDir() && !gitignore.NewMatcher(patterns).Match(parts, true) &&
+			!skipDirs[d.Name()] && (s.cfg == nil || !matchPath(s.cfg.Exclude, filepath.ToSlash(s.relConfig(path)))) {
 			// A directory behind a symlink is not walked; one out of the
 			// tree is not walked anywhere, which the user should know.
-			if real, err := filepath.EvalSymlinks(path); err == nil && !within(dir, real) {
-				if info, err := os.Stat(real); err == nil && info.IsDir() && !skipDirs[d.Name()] &&
-					(s.cfg == nil || !matchPath(s.cfg.Exclude, filepath.ToSlash(s.relConfig(path)))) {
-					skipped = append(skipped, Notice{File: path, Reason: "a symlink to the directory " + real + ", outside the tree: not read"})
-					return nil
-				}
-			}
+			skipped = append(skipped, Notice{File: path, Reason: "a symlink to the directory " + shown() + ", outside the tree: not read"})
+			return nil
 		}
 		if _, ok := s.kindOf(path); !ok {
 			return nil
@@ -348,24 +366,19 @@ func (s *scanner) walk(dir string) ([]string, []Notice, error) {
 			}
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
-			real, err := filepath.EvalSymlinks(path)
 			switch {
-			case err != nil:
-			case !within(dir, real):
-				skipped = append(skipped, Notice{File: path, Reason: "a symlink to " + real + ", outside the tree: not read"})
-			default:
+			case link.info == nil:
+			case !link.in:
+				skipped = append(skipped, Notice{File: path, Reason: "a symlink to " + shown() + ", outside the tree: not read"})
+			case link.info.Mode().IsRegular():
 				// A file in the tree: its target may have a name pin does
 				// not read (docker/app.df) or lie where the walk does not
 				// go (vendor/), so the link is read too, once (see scan).
-				if info, err := os.Stat(real); err == nil && info.Mode().IsRegular() {
-					if abs, err := newTree(s.cwd).real(path); err == nil {
-						if s.links == nil {
-							s.links = map[string]string{}
-						}
-						s.links[filepath.Clean(path)] = abs
-						names = append(names, filepath.Clean(path))
-					}
+				if s.links == nil {
+					s.links = map[string]string{}
 				}
+				s.links[filepath.Clean(path)] = link.real
+				names = append(names, filepath.Clean(path))
 			}
 			return nil
 		}

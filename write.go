@@ -330,22 +330,6 @@ func inside(root, abs string) bool {
 	return abs == root || strings.HasPrefix(abs, root+string(filepath.Separator))
 }
 
-// within reports whether path lies inside the directory root, both taken
-// with every symlink resolved.
-func within(root, path string) bool {
-	wd, err := os.Getwd()
-	if err != nil {
-		return false
-	}
-	t := newTree(wd)
-	r, err := t.real(root)
-	if err != nil {
-		return false
-	}
-	p, err := t.real(path)
-	return err == nil && inside(r, p)
-}
-
 // writeTemp writes data to a new temporary file beside path, synced, and
 // returns its name; the caller renames it into place and syncs the
 // directory. For an existing file (info), the temporary file gets its

@@ -351,17 +351,18 @@ func varName(expr string) string {
 // its include: entries and the file: of each service's extends:, as
 // written (relative to the file's directory) after interpolation with
 // vars. Remote includes (oci://, git URLs) are Compose's to fetch and
-// are not listed.
-func ComposeLinks(data []byte, vars func(string) (string, bool)) ([]string, error) {
+// are not listed. includes are the include: entries among them, with
+// what reading the included projects needs.
+func ComposeLinks(data []byte, vars func(string) (string, bool)) (links []string, includes []ComposeInclude, err error) {
 	if !bytes.Contains(data, []byte("include")) && !bytes.Contains(data, []byte("extends")) && !bytes.Contains(data, []byte(`\`)) {
-		return nil, nil // no such key, however quoted (a \ escape could spell one)
+		return nil, nil, nil // no such key, however quoted (a \ escape could spell one)
 	}
 	docs, err := decodeAll(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var links []string
-	for _, inc := range composeIncludes(docs, vars) {
+	includes = composeIncludes(docs, vars)
+	for _, inc := range includes {
 		links = append(links, inc.Paths...)
 	}
 	for _, doc := range docs {
@@ -382,7 +383,7 @@ func ComposeLinks(data []byte, vars func(string) (string, bool)) ([]string, erro
 			}
 		}
 	}
-	return links, nil
+	return links, includes, nil
 }
 
 // A ComposeInclude is one include: entry: its files, the first of which
@@ -392,18 +393,6 @@ type ComposeInclude struct {
 	Paths      []string
 	EnvFiles   []string
 	ProjectDir string
-}
-
-// ComposeIncludes lists the local include: entries of a Compose file.
-func ComposeIncludes(data []byte, vars func(string) (string, bool)) ([]ComposeInclude, error) {
-	if !bytes.Contains(data, []byte("include")) && !bytes.Contains(data, []byte(`\`)) {
-		return nil, nil
-	}
-	docs, err := decodeAll(data)
-	if err != nil {
-		return nil, err
-	}
-	return composeIncludes(docs, vars), nil
 }
 
 func composeIncludes(docs []*yaml.Node, vars func(string) (string, bool)) []ComposeInclude {

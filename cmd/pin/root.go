@@ -46,10 +46,15 @@ type globals struct {
 	cfg      *pin.Config
 	resolver *resolve.Resolver // set once a command goes online
 	bar      *progress         // the progress line, when stderr is a terminal
+	// started is set once a command's flags are parsed, and printed once
+	// it printed its result; jsonOnError prints, by command, the JSON
+	// document of a run stopped before that.
+	started, printed bool
+	jsonOnError      map[string]func(error) error
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	g := &globals{stdout: stdout, stderr: stderr}
+	g := &globals{stdout: stdout, stderr: stderr, jsonOnError: map[string]func(error) error{}}
 	root := &cobra.Command{
 		Use:           "pin",
 		Short:         "Pin container image references to digests, and check them",
@@ -72,21 +77,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "say more")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
-		err := g.setup(c)
-		if err != nil && c.Name() == "verify" && g.format == "json" {
-			// verify prints its one document whatever happens, a config
-			// or flag it cannot use included (see verifyCmd).
-			offline, _ := c.Flags().GetBool("offline")
-			if perr := writeJSON(g.stdout, verifyJSON(&pin.VerifyResult{Online: !offline}, err)); perr != nil {
-				return perr
-			}
-		}
-		return err
+		g.started = true
+		return g.setup(c)
 	}
 	root.AddCommand(updateCmd(g), verifyCmd(g), listCmd(g), versionCmd(g), auditCmd(g))
 	addCompletion(root)
 
-	err := root.ExecuteContext(ctx)
+	c, err := root.ExecuteContextC(ctx)
+	// A command that prints one JSON document whatever happens prints it
+	// for what stopped it before it could: a config or flag it cannot
+	// use, a lock that does not parse. (A flag cobra cannot parse stops
+	// the run before it started.)
+	if err != nil && g.started && !g.printed && g.format == "json" && c != nil {
+		if doc := g.jsonOnError[c.Name()]; doc != nil {
+			if perr := doc(err); perr != nil {
+				err = perr
+			}
+		}
+	}
 	g.stats()
 	return g.exit(err)
 }

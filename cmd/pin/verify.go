@@ -14,18 +14,13 @@ func verifyCmd(g *globals) *cobra.Command {
 		Short: "Exit 1 if the sources, the lock and the registry disagree",
 		RunE: func(c *cobra.Command, args []string) error {
 			opts, err := g.options(args, !offline)
-			var res *pin.VerifyResult
-			if err == nil {
-				ctx, cancel := g.withTimeout(c.Context())
-				defer cancel()
-				res, err = pin.Verify(ctx, opts)
-				g.bar.done()
+			if err != nil {
+				return err
 			}
-			if res == nil && g.format == "json" {
-				// A script reads one document whatever happens: what
-				// stopped the run is in its errors.
-				res = &pin.VerifyResult{Online: !offline}
-			}
+			ctx, cancel := g.withTimeout(c.Context())
+			defer cancel()
+			res, err := pin.Verify(ctx, opts)
+			g.bar.done()
 			if res != nil {
 				if perr := g.printVerify(res, err); perr != nil {
 					return perr
@@ -35,12 +30,18 @@ func verifyCmd(g *globals) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&offline, "offline", false, "check the sources against the lock only, with no registry")
+	// A script reads one document whatever happens: what stopped the run
+	// is in its errors.
+	g.jsonOnError["verify"] = func(err error) error {
+		return g.printVerify(&pin.VerifyResult{Online: !offline}, err)
+	}
 	return c
 }
 
 // printVerify prints what verify found; err is what it could not check.
 // Problems go to stdout, as lines or annotations; the tally to stderr.
 func (g *globals) printVerify(res *pin.VerifyResult, err error) error {
+	g.printed = true
 	switch g.format {
 	case "json":
 		return writeJSON(g.stdout, verifyJSON(res, err))
