@@ -10,11 +10,13 @@ import (
 // interface scripts rely on, documented in the README: add fields, never
 // rename or remove one. Lists are [] when empty, never null.
 
-// listDoc is what pin list --format json prints.
+// listDoc is what pin list --format json prints. Errors are what stopped
+// the run (exit 2).
 type listDoc struct {
 	References []listedJSON `json:"references"`
 	Skipped    []pin.Notice `json:"skipped"`
 	Ignored    []pin.Notice `json:"ignored"`
+	Errors     []errorJSON  `json:"errors"`
 }
 
 type listedJSON struct {
@@ -36,8 +38,13 @@ var listStatus = map[string]string{
 	pin.StatusDigestOnly: "digest-only",
 }
 
-func listJSON(res *pin.ListResult) listDoc {
-	d := listDoc{References: []listedJSON{}, Skipped: notices(res.Notices), Ignored: notices(res.Ignored)}
+// listJSON is the document of a list that found res (nil if it stopped
+// before it found anything) and stopped for err, if not nil.
+func listJSON(res *pin.ListResult, err error) listDoc {
+	if res == nil {
+		res = &pin.ListResult{}
+	}
+	d := listDoc{References: []listedJSON{}, Skipped: notices(res.Notices), Ignored: notices(res.Ignored), Errors: errorsJSON(err)}
 	for _, r := range res.Refs {
 		d.References = append(d.References, listedJSON{File: r.File, Line: r.Line, Ref: r.Ref, Image: r.Image,
 			Kind: r.Kind, Where: r.Where, Status: listStatus[r.Status]})
@@ -72,18 +79,28 @@ func verifyJSON(res *pin.VerifyResult, err error) verifyDoc {
 	if d.Problems == nil {
 		d.Problems = []pin.Problem{}
 	}
-	if err != nil && !errors.Is(err, pin.ErrVerifyFailed) {
-		for _, e := range flatten(err) {
-			j := errorJSON{Message: e.Error()}
-			var fe *pin.FileError
-			if errors.As(e, &fe) {
-				j = errorJSON{File: fe.File, Line: fe.Line, Message: fe.Err.Error(), Hint: fe.Hint()}
-			}
-			d.Errors = append(d.Errors, j)
-		}
+	if !errors.Is(err, pin.ErrVerifyFailed) {
+		d.Errors = errorsJSON(err)
 	}
 	d.OK = len(d.Problems) == 0 && len(d.Errors) == 0
 	return d
+}
+
+// errorsJSON lists the errors err holds: [] for nil.
+func errorsJSON(err error) []errorJSON {
+	out := []errorJSON{}
+	if err == nil {
+		return out
+	}
+	for _, e := range flatten(err) {
+		j := errorJSON{Message: e.Error(), Hint: hint(e)}
+		var fe *pin.FileError
+		if errors.As(e, &fe) {
+			j = errorJSON{File: fe.File, Line: fe.Line, Message: fe.Err.Error(), Hint: hint(fe)}
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 // updateDoc is what pin update --format json prints.
@@ -98,11 +115,18 @@ type updateDoc struct {
 	Written bool         `json:"written"`
 	Skipped []pin.Notice `json:"skipped"`
 	Ignored []pin.Notice `json:"ignored"`
+	// Errors are what stopped the run, or failed after it (exit 2).
+	Errors []errorJSON `json:"errors"`
 }
 
-func updateJSON(res *pin.UpdateResult) updateDoc {
+// updateJSON is the document of an update that did res (nil if it stopped
+// before it could write, with lock as its lock's path) and then err.
+func updateJSON(res *pin.UpdateResult, lock string, err error) updateDoc {
+	if res == nil {
+		res = &pin.UpdateResult{Lock: pin.FileDiff{Path: lock}}
+	}
 	d := updateDoc{Images: res.Images, Changes: res.Changes, Written: res.Written, Files: []string{},
-		Skipped: notices(res.Notices), Ignored: notices(res.Ignored)}
+		Skipped: notices(res.Notices), Ignored: notices(res.Ignored), Errors: errorsJSON(err)}
 	if d.Changes == nil {
 		d.Changes = []pin.Change{}
 	}

@@ -9,6 +9,10 @@ import (
 )
 
 func listCmd(g *globals) *cobra.Command {
+	g.jsonOnError["list"] = func(err error) error {
+		g.printed = true
+		return writeJSON(g.stdout, listJSON(nil, err))
+	}
 	return &cobra.Command{
 		Use:   "list [flags] [PATH...]",
 		Short: "Show every image reference found: file:line, reference, kind, pinned or not",
@@ -24,7 +28,8 @@ func listCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if g.format == "json" {
-				return writeJSON(g.stdout, listJSON(res))
+				g.printed = true
+				return writeJSON(g.stdout, listJSON(res, nil))
 			}
 			// list is an inventory, not a finding: under --format github it
 			// prints its table, as with text.

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +29,10 @@ const (
 // errChanged asks for exit 3.
 var errChanged = errors.New("update changed files")
 
+// errInterrupted stands for whatever a run stopped by SIGINT or SIGTERM
+// could not finish: one line, rather than one per reference in flight.
+var errInterrupted = errors.New("interrupted")
+
 // usageError is a mistake in the command line.
 type usageError struct{ error }
 
@@ -43,6 +49,7 @@ type globals struct {
 	quiet    bool
 	stdout   io.Writer
 	stderr   io.Writer
+	ctx      context.Context // run's, which a signal cancels
 	cfg      *pin.Config
 	resolver *resolve.Resolver // set once a command goes online
 	bar      *progress         // the progress line, when stderr is a terminal
@@ -54,11 +61,11 @@ type globals struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	g := &globals{stdout: stdout, stderr: stderr, jsonOnError: map[string]func(error) error{}}
+	g := &globals{stdout: stdout, stderr: stderr, ctx: ctx, jsonOnError: map[string]func(error) error{}}
 	root := &cobra.Command{
 		Use:           "pin",
 		Short:         "Pin container image references to digests, and check them",
-		Long:          "pin finds the image references in Kubernetes manifests, resolves each tag to the digest it points at now,\nrecords them in images.lock and rewrites the sources to name:tag@sha256:…, changing no other byte.",
+		Long:          "pin finds the image references in Kubernetes manifests, Compose files and Dockerfiles, resolves each tag\nto the digest it points at now, records them in images.lock and rewrites the sources to name:tag@sha256:…,\nchanging no other byte.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -84,6 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addCompletion(root)
 
 	c, err := root.ExecuteContextC(ctx)
+	err = g.stopped(err)
 	// A command that prints one JSON document whatever happens prints it
 	// for what stopped it before it could: a config or flag it cannot
 	// use, a lock that does not parse. (A flag cobra cannot parse stops
@@ -121,6 +129,10 @@ func (g *globals) setup(c *cobra.Command) error {
 	}
 	if path != "" {
 		cfg, err := pin.LoadConfig(path)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return &pin.FileError{File: path, Err: fmt.Errorf("reading config: %w", pe.Err)}
+		}
 		if err != nil {
 			return err
 		}
@@ -135,7 +147,20 @@ func (g *globals) setup(c *cobra.Command) error {
 	if g.jobs < 1 {
 		return usageError{fmt.Errorf("--jobs is %d, want at least 1", g.jobs)}
 	}
+	if g.timeout <= 0 {
+		return usageError{fmt.Errorf("--timeout is %v, want more than 0", g.timeout)}
+	}
 	return nil
+}
+
+// stopped is err, or errInterrupted when a signal cut the run short: what
+// a cancelled run could not do is not the user's to fix. A run that
+// finished (verify's problems, update's exit 3) keeps its outcome.
+func (g *globals) stopped(err error) error {
+	if err == nil || g.ctx.Err() == nil || errors.Is(err, pin.ErrVerifyFailed) || errors.Is(err, errChanged) {
+		return err
+	}
+	return errInterrupted
 }
 
 // options builds the shared options; online adds a registry resolver.
@@ -223,21 +248,30 @@ func (g *globals) exit(err error) int {
 	return exitError
 }
 
-// printError writes each error on its own "pin:" line, with its hint.
+// printError writes each error on its own "pin:" line, then each of
+// their hints once: twenty references behind one unreachable registry
+// need one hint, not twenty.
 func printError(w io.Writer, err error) {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range j.Unwrap() {
-			printError(w, e)
+	var hints []string
+	for _, e := range flatten(err) {
+		fmt.Fprintf(w, "pin: %v\n", e)
+		if h := hint(e); h != "" && !slices.Contains(hints, h) {
+			hints = append(hints, h)
 		}
-		return
 	}
+	for _, h := range hints {
+		fmt.Fprintf(w, "hint: %s\n", h)
+	}
+}
+
+// hint says what to do about err, or "".
+func hint(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
-		fmt.Fprintf(w, "pin: %v\nhint: the run took longer than --timeout; raise it or check the registry\n", err)
-		return
+		return "the run took longer than --timeout; raise it or check the registry"
 	}
-	fmt.Fprintf(w, "pin: %v\n", err)
 	var h interface{ Hint() string }
-	if errors.As(err, &h) && h.Hint() != "" {
-		fmt.Fprintf(w, "hint: %s\n", h.Hint())
+	if errors.As(err, &h) {
+		return h.Hint()
 	}
+	return ""
 }

@@ -37,13 +37,19 @@ func updateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The update is done: whatever becomes of the summary, say
+			// what it did.
+			var sumErr error
 			if summary != "" {
 				if err := os.WriteFile(summary, []byte(renderSummary(res)), 0o644); err != nil {
-					return &pin.FileError{File: summary, Err: fmt.Errorf("writing the summary: %w", unwrapPath(err))}
+					sumErr = &pin.FileError{File: summary, Err: fmt.Errorf("writing the summary: %w", unwrapPath(err))}
 				}
 			}
-			if err := g.printUpdate(res, diff, lockOnly); err != nil {
+			if err := g.printUpdate(res, diff, lockOnly, sumErr); err != nil {
 				return err
+			}
+			if sumErr != nil {
+				return sumErr
 			}
 			if exitCode && res.Changed() {
 				return errChanged
@@ -58,12 +64,18 @@ func updateCmd(g *globals) *cobra.Command {
 	f.BoolVar(&offline, "offline", false, "ask no registry: pin the sources from the lock")
 	f.BoolVar(&exitCode, "exit-code", false, "exit 3 when anything changed")
 	f.StringVar(&summary, "summary", "", "write a Markdown pull-request body to `FILE`")
+	g.jsonOnError["update"] = func(err error) error {
+		g.printed = true
+		return writeJSON(g.stdout, updateJSON(nil, g.lock, err))
+	}
 	return c
 }
 
-func (g *globals) printUpdate(res *pin.UpdateResult, diff, lockOnly bool) error {
+// printUpdate prints what the update did; err is what failed after it.
+func (g *globals) printUpdate(res *pin.UpdateResult, diff, lockOnly bool, err error) error {
+	g.printed = true
 	if g.format == "json" {
-		return writeJSON(g.stdout, updateJSON(res))
+		return writeJSON(g.stdout, updateJSON(res, g.lock, err))
 	}
 	if g.format == "github" && !diff && !g.quiet {
 		annotateNotices(g.stdout, res.Notices) // with --diff, stdout is the diff alone

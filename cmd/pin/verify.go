@@ -21,6 +21,7 @@ func verifyCmd(g *globals) *cobra.Command {
 			defer cancel()
 			res, err := pin.Verify(ctx, opts)
 			g.bar.done()
+			err = g.stopped(err)
 			if res != nil {
 				if perr := g.printVerify(res, err); perr != nil {
 					return perr
