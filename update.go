@@ -116,10 +116,9 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 		return nil, err
 	}
 	if opts.LockOnly {
-		// The sources stay as they are: no file changes, and no reference
-		// is pinned. A digest that moved is still news, for the lock.
+		// The sources stay as they are: what changes is the lock.
 		out.Files = nil
-		out.Changes = slices.DeleteFunc(out.Changes, func(c Change) bool { return c.OldDigest == "" })
+		out.Changes = lockChanges(s.files, res, ls.lock)
 	}
 
 	newLock := planLock(sc, s, keys, uses, res, ls.lock)
@@ -139,6 +138,34 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	}
 	out.Written = len(out.Files) > 0 || lock != nil
 	return out, nil
+}
+
+// lockChanges is what an update that writes only the lock changes: each
+// reference whose image the lock gets a digest for that old did not give
+// it, new to the lock or moved, with its text as written (which stays).
+// A moved digest is news once, when the lock takes it, whatever the
+// source holds.
+func lockChanges(files []*File, res map[string]resolved, old *lockfile.Lock) []Change {
+	var out []Change
+	for _, f := range files {
+		for _, r := range f.Refs {
+			k := r.Image.Key()
+			rs, ok := res[k]
+			if !ok || !r.Image.Tracks() {
+				continue
+			}
+			var was string
+			if e := old.Find(k); e != nil {
+				was = e.Digest
+			}
+			if was == rs.digest {
+				continue
+			}
+			out = append(out, Change{File: f.Path, Line: r.Line, Col: r.Col, Image: k,
+				Old: r.Text, New: r.Text, OldDigest: was, NewDigest: rs.digest, Note: rs.note})
+		}
+	}
+	return out
 }
 
 // editsFor is what pinning f's references to res changes. A digest-only

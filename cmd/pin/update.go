@@ -93,15 +93,12 @@ func (g *globals) printUpdate(res *pin.UpdateResult, diff, lockOnly bool, err er
 		}
 	} else if !g.quiet {
 		for _, c := range res.Changes {
-			verb := "pinned"
-			if c.OldDigest != "" {
-				verb = "updated"
-			}
+			what := changeText(c, lockOnly, res.Lock.Path)
 			if g.format == "github" {
-				annotate(g.stdout, "notice", c.File, c.Line, c.Col, fmt.Sprintf("%s %s → %s", verb, c.Old, c.New))
+				annotate(g.stdout, "notice", c.File, c.Line, c.Col, what)
 				continue
 			}
-			fmt.Fprintf(g.stdout, "%s:%d: %s %s → %s\n", c.File, c.Line, verb, c.Old, c.New)
+			fmt.Fprintf(g.stdout, "%s:%d: %s\n", c.File, c.Line, what)
 			if c.Note != "" {
 				fmt.Fprintf(g.stdout, "%s:%d: note: %s\n", c.File, c.Line, c.Note)
 			}
@@ -109,10 +106,6 @@ func (g *globals) printUpdate(res *pin.UpdateResult, diff, lockOnly bool, err er
 	}
 	if g.quiet {
 		return nil
-	}
-	files := len(res.Files)
-	if lockOnly {
-		files = 0
 	}
 	lock := "unchanged"
 	if res.LockChanged() {
@@ -125,9 +118,29 @@ func (g *globals) printUpdate(res *pin.UpdateResult, diff, lockOnly bool, err er
 	if res.Written || !res.Changed() {
 		what = "changed"
 	}
+	if lockOnly {
+		fmt.Fprintf(g.stderr, "pin: %d image%s checked, %d reference%s %s, %s %s; the sources are left as they are\n",
+			res.Images, plural(res.Images), len(res.Changes), plural(len(res.Changes)), what, res.Lock.Path, lock)
+		return nil
+	}
 	fmt.Fprintf(g.stderr, "pin: %d image%s checked, %d reference%s %s in %d file%s, %s %s\n",
-		res.Images, plural(res.Images), len(res.Changes), plural(len(res.Changes)), what, files, plural(files), res.Lock.Path, lock)
+		res.Images, plural(res.Images), len(res.Changes), plural(len(res.Changes)), what, len(res.Files), plural(len(res.Files)), res.Lock.Path, lock)
 	return nil
+}
+
+// changeText says what c does: to the source, or with --lock-only to the
+// lock (at path) alone.
+func changeText(c pin.Change, lockOnly bool, path string) string {
+	switch {
+	case lockOnly && c.OldDigest == "":
+		return fmt.Sprintf("%s: %s added to %s", c.Old, c.NewDigest, path)
+	case lockOnly:
+		return fmt.Sprintf("%s: %s → %s in %s", c.Old, c.OldDigest, c.NewDigest, path)
+	case c.OldDigest == "":
+		return fmt.Sprintf("pinned %s → %s", c.Old, c.New)
+	default:
+		return fmt.Sprintf("updated %s → %s", c.Old, c.New)
+	}
 }
 
 func plural(n int) string {
