@@ -74,6 +74,12 @@ func Parse(s string) (Ref, error) {
 	}
 	r.Registry = CanonicalRegistry(repo.RegistryStr())
 	r.Path = repo.RepositoryStr()
+	// go-containerregistry adds "library/" only for the host spellings it
+	// knows (docker.io, index.docker.io); every spelling we take for
+	// Docker Hub must get it, or one image has two keys.
+	if r.Registry == DockerHub && !strings.Contains(r.Path, "/") {
+		r.Path = "library/" + r.Path
+	}
 	return r, nil
 }
 
