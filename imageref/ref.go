@@ -19,6 +19,18 @@ var dockerHubAliases = map[string]bool{
 	"registry-1.docker.io": true,
 }
 
+// pathRE is the repository path grammar of the distribution spec:
+// slash-separated components of lower-case letters and digits, joined
+// inside a component by one ".", one "_", "__", or any run of "-".
+var pathRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+
+// maxPath is the longest repository path (registry host excluded) the
+// distribution spec allows.
+const maxPath = 255
+
+// imageIDRE is a bare image ID, which docker refuses as a reference.
+var imageIDRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
 var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
 // ErrDigest reports a digest that is not sha256 followed by 64 lower-case hex digits.
@@ -51,6 +63,9 @@ func Parse(s string) (Ref, error) {
 	if strings.TrimSpace(s) != s {
 		return Ref{}, fmt.Errorf("reference %q has surrounding space", s)
 	}
+	if imageIDRE.MatchString(s) {
+		return Ref{}, fmt.Errorf("reference %q is an image ID, not a name", s)
+	}
 	r := Ref{Written: s, Name: s}
 	if i := strings.IndexByte(s, '@'); i >= 0 {
 		r.Name, r.Digest = s[:i], s[i+1:]
@@ -79,6 +94,13 @@ func Parse(s string) (Ref, error) {
 	// Docker Hub must get it, or one image has two keys.
 	if r.Registry == DockerHub && !strings.Contains(r.Path, "/") {
 		r.Path = "library/" + r.Path
+	}
+	// go-containerregistry checks the path's characters, not its grammar.
+	if !pathRE.MatchString(r.Path) {
+		return Ref{}, fmt.Errorf("reference %q: repository path %q: want lower-case components separated by /, each joined only by ., _, __ or -", s, r.Path)
+	}
+	if len(r.Path) > maxPath {
+		return Ref{}, fmt.Errorf("reference %q: repository path %q is over %d characters", s, r.Path, maxPath)
 	}
 	return r, nil
 }

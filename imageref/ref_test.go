@@ -1,10 +1,13 @@
 package imageref
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
+
+const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 const d1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 
@@ -30,6 +33,11 @@ func TestParse(t *testing.T) {
 		{in: "nginx@" + d1, key: "docker.io/library/nginx@" + d1, tracks: false},
 		{in: "localhost:5000/app", key: "localhost:5000/app:latest", pinned: "localhost:5000/app:latest@" + d1, tracks: true},
 		{in: "127.0.0.1:5000/a/b:v2", key: "127.0.0.1:5000/a/b:v2", pinned: "127.0.0.1:5000/a/b:v2@" + d1, tracks: true},
+		{in: "a__b/c--d/e.f_g:1", key: "docker.io/a__b/c--d/e.f_g:1", pinned: "a__b/c--d/e.f_g:1@" + d1, tracks: true},
+		{in: "ghcr.io/o-o/a.b/c_d", key: "ghcr.io/o-o/a.b/c_d:latest", pinned: "ghcr.io/o-o/a.b/c_d:latest@" + d1, tracks: true},
+		{in: "library/" + hex64, key: "docker.io/library/" + hex64 + ":latest", pinned: "library/" + hex64 + ":latest@" + d1, tracks: true},
+		{in: hex64 + ":1", key: "docker.io/library/" + hex64 + ":1", pinned: hex64 + ":1@" + d1, tracks: true},
+		{in: strings.Repeat("a", 247), key: "docker.io/library/" + strings.Repeat("a", 247) + ":latest", pinned: strings.Repeat("a", 247) + ":latest@" + d1, tracks: true},
 		{in: "*@sha256:*", wantErr: true},
 		{in: "{{ .Values.image }}", wantErr: true},
 		{in: "${IMAGE}", wantErr: true},
@@ -86,5 +94,42 @@ func TestKeyParsesToItself(t *testing.T) {
 		if k.Key() != r.Key() {
 			t.Errorf("Parse(%q).Key() = %q, want %q (the key of %q)", r.Key(), k.Key(), r.Key(), in)
 		}
+	}
+}
+
+// TestParseRefuses lists what the distribution reference grammar refuses
+// and docker, containerd and crane would not pull.
+func TestParseRefuses(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, why string }{
+		{"nginx/", "empty path component"},
+		{"/nginx", "empty path component"},
+		{"a//b", "empty path component"},
+		{"ghcr.io//a", "empty path component"},
+		{"ghcr.io/a/", "empty path component"},
+		{"ghcr.io/a/:1", "empty path component"},
+		{"_a", "component starts with a separator"},
+		{"-a", "component starts with a separator"},
+		{".a", "component starts with a separator"},
+		{"ghcr.io/o/-a", "component starts with a separator"},
+		{"a_", "component ends with a separator"},
+		{"a-:1", "component ends with a separator"},
+		{"a.", "component ends with a separator"},
+		{"a..b", "two dots"},
+		{"a___b", "three underscores"},
+		{"a._b", "mixed separators"},
+		{"a-.b", "mixed separators"},
+		{"a_-b", "mixed separators"},
+		{hex64, "a 64-hex name is an image ID to docker"},
+		{strings.Repeat("a", 248), "library/ + 248 is over 255 characters"},
+		{"ghcr.io/" + strings.Repeat("a/", 127) + "aa", "path over 255 characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			if r, err := Parse(tt.in); err == nil {
+				t.Errorf("Parse(%q) = %+v, want error (%s)", tt.in, r, tt.why)
+			}
+		})
 	}
 }
