@@ -24,6 +24,15 @@ var dockerHubAliases = map[string]bool{
 // inside a component by one ".", one "_", "__", or any run of "-".
 var pathRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
 
+// hostRE is the registry host grammar of the distribution spec: DNS
+// labels that neither start nor end with "-", or an IPv6 literal in
+// brackets, then an optional numeric port. Labels may also hold "_": the
+// spec lacks it, but go-containerregistry takes it and hosts on private
+// networks use it.
+var hostRE = regexp.MustCompile(`^(?:` + label + `(?:\.` + label + `)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$`)
+
+const label = `[a-zA-Z0-9_](?:[a-zA-Z0-9_-]*[a-zA-Z0-9_])?`
+
 // maxPath is the longest repository path (registry host excluded) the
 // distribution spec allows.
 const maxPath = 255
@@ -86,6 +95,10 @@ func Parse(s string) (Ref, error) {
 			return Ref{}, fmt.Errorf("reference %q: %w", s, err)
 		}
 		repo = rp
+	}
+	// go-containerregistry checks only that the host parses as a URL authority.
+	if !hostRE.MatchString(repo.RegistryStr()) {
+		return Ref{}, fmt.Errorf("reference %q: %q is not a registry host[:port]", s, repo.RegistryStr())
 	}
 	r.Registry = CanonicalRegistry(repo.RegistryStr())
 	r.Path = repo.RepositoryStr()
