@@ -33,6 +33,10 @@ var hostRE = regexp.MustCompile(`^(?:` + label + `(?:\.` + label + `)*|\[[a-fA-F
 
 const label = `[a-zA-Z0-9_](?:[a-zA-Z0-9_-]*[a-zA-Z0-9_])?`
 
+// tagRE is the tag grammar of the distribution spec: a word character,
+// then up to 127 word characters, dots and dashes.
+var tagRE = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}$`)
+
 // maxPath is the longest repository path (registry host excluded) the
 // distribution spec allows.
 const maxPath = 255
@@ -89,6 +93,10 @@ func Parse(s string) (Ref, error) {
 			return Ref{}, fmt.Errorf("reference %q: %w", s, err)
 		}
 		repo, r.Tag = t.Repository, t.TagStr()
+		// go-containerregistry checks the tag's characters, not its first one.
+		if !tagRE.MatchString(r.Tag) {
+			return Ref{}, fmt.Errorf("reference %q: tag %q must start with a letter, digit or _", s, r.Tag)
+		}
 	} else {
 		rp, err := name.NewRepository(r.Name)
 		if err != nil {
