@@ -22,7 +22,9 @@ var dockerHubAliases = map[string]bool{
 // pathRE is the repository path grammar of the distribution spec:
 // slash-separated components of lower-case letters and digits, joined
 // inside a component by one ".", one "_", "__", or any run of "-".
-var pathRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+var pathRE = regexp.MustCompile(`^` + component + `(?:/` + component + `)*$`)
+
+const component = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
 
 // hostRE is the registry host grammar of the distribution spec: DNS
 // labels that neither start nor end with "-", or an IPv6 literal in
