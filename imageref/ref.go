@@ -19,6 +19,33 @@ var dockerHubAliases = map[string]bool{
 	"registry-1.docker.io": true,
 }
 
+// pathRE is the repository path grammar of the distribution spec:
+// slash-separated components of lower-case letters and digits, joined
+// inside a component by one ".", one "_", "__", or any run of "-".
+var pathRE = regexp.MustCompile(`^` + component + `(?:/` + component + `)*$`)
+
+const component = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
+
+// hostRE is the registry host grammar of the distribution spec: DNS
+// labels that neither start nor end with "-", or an IPv6 literal in
+// brackets, then an optional numeric port. Labels may also hold "_": the
+// spec lacks it, but go-containerregistry takes it and hosts on private
+// networks use it.
+var hostRE = regexp.MustCompile(`^(?:` + label + `(?:\.` + label + `)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$`)
+
+const label = `[a-zA-Z0-9_](?:[a-zA-Z0-9_-]*[a-zA-Z0-9_])?`
+
+// tagRE is the tag grammar of the distribution spec: a word character,
+// then up to 127 word characters, dots and dashes.
+var tagRE = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}$`)
+
+// maxPath is the longest repository path (registry host excluded) the
+// distribution spec allows.
+const maxPath = 255
+
+// imageIDRE is a bare image ID, which docker refuses as a reference.
+var imageIDRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
 var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
 // ErrDigest reports a digest that is not sha256 followed by 64 lower-case hex digits.
@@ -51,6 +78,9 @@ func Parse(s string) (Ref, error) {
 	if strings.TrimSpace(s) != s {
 		return Ref{}, fmt.Errorf("reference %q has surrounding space", s)
 	}
+	if imageIDRE.MatchString(s) {
+		return Ref{}, fmt.Errorf("reference %q is an image ID, not a name", s)
+	}
 	r := Ref{Written: s, Name: s}
 	if i := strings.IndexByte(s, '@'); i >= 0 {
 		r.Name, r.Digest = s[:i], s[i+1:]
@@ -65,6 +95,10 @@ func Parse(s string) (Ref, error) {
 			return Ref{}, fmt.Errorf("reference %q: %w", s, err)
 		}
 		repo, r.Tag = t.Repository, t.TagStr()
+		// go-containerregistry checks the tag's characters, not its first one.
+		if !tagRE.MatchString(r.Tag) {
+			return Ref{}, fmt.Errorf("reference %q: tag %q must start with a letter, digit or _", s, r.Tag)
+		}
 	} else {
 		rp, err := name.NewRepository(r.Name)
 		if err != nil {
@@ -72,8 +106,25 @@ func Parse(s string) (Ref, error) {
 		}
 		repo = rp
 	}
+	// go-containerregistry checks only that the host parses as a URL authority.
+	if !hostRE.MatchString(repo.RegistryStr()) {
+		return Ref{}, fmt.Errorf("reference %q: %q is not a registry host[:port]", s, repo.RegistryStr())
+	}
 	r.Registry = CanonicalRegistry(repo.RegistryStr())
 	r.Path = repo.RepositoryStr()
+	// go-containerregistry adds "library/" only for the host spellings it
+	// knows (docker.io, index.docker.io); every spelling we take for
+	// Docker Hub must get it, or one image has two keys.
+	if r.Registry == DockerHub && !strings.Contains(r.Path, "/") {
+		r.Path = "library/" + r.Path
+	}
+	// go-containerregistry checks the path's characters, not its grammar.
+	if !pathRE.MatchString(r.Path) {
+		return Ref{}, fmt.Errorf("reference %q: repository path %q: want lower-case components separated by /, each joined only by ., _, __ or -", s, r.Path)
+	}
+	if len(r.Path) > maxPath {
+		return Ref{}, fmt.Errorf("reference %q: repository path %q is over %d characters", s, r.Path, maxPath)
+	}
 	return r, nil
 }
 
