@@ -194,6 +194,13 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 		notice(v.Line, notReference(v.Value))
 		return nil
 	}
+	// The comment may follow the value, or its anchor, tag or block
+	// scalar header when the value is on the next line; and it is read
+	// before locating, so that it skips a value pin could not edit.
+	if at := k.lm.offset(v.Line, v.Column); at >= 0 && ignoredLine(k.data[at:]) {
+		notice(v.Line, "pin:ignore")
+		return nil
+	}
 	start, end, err := locateScalar(k.data, k.lm, v)
 	if err != nil {
 		return err
@@ -220,8 +227,9 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 			return m == nil || splitKey(m) == ""
 		})
 	}
-	// Inert unless an alias reads it inside a key (see Apply).
-	ref.Scalar = direct && ref.Shared == ""
+	// Inert unless an alias reads it inside a key (see Apply), or it is
+	// a block scalar, whose header is on another line.
+	ref.Scalar = direct && ref.Shared == "" && v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0
 	k.f.Refs = append(k.f.Refs, ref)
 	return nil
 }
@@ -306,8 +314,41 @@ func locateScalar(data []byte, lm *lineMap, v *yaml.Node) (int, int, error) {
 			return fail("spans lines")
 		}
 		return at, end, nil
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		// A block scalar's value is a reference only when it is one line
+		// with no line break (|-, >-, or any at the end of the file): the
+		// first line after the header, past the indentation.
+		br := lineBreakRE.FindIndex(data[at:])
+		if at >= len(data) || data[at] != '|' && data[at] != '>' || br == nil {
+			return fail("is a block scalar that cannot be located")
+		}
+		at += br[0] + breakLen(data[at+br[0]:])
+		for at < len(data) && data[at] == ' ' {
+			at++
+		}
+		end := at + len(v.Value)
+		if end > len(data) || string(data[at:end]) != v.Value || end < len(data) && breakLen(data[end:]) == 0 {
+			return fail("is a block scalar over more than one line")
+		}
+		return at, end, nil
 	}
-	return fail("is a block scalar")
+	return fail("cannot be located")
+}
+
+// breakLen is the length of the line break b starts with (see
+// lineBreakRE), or 0.
+func breakLen(b []byte) int {
+	switch {
+	case bytes.HasPrefix(b, []byte("\r\n")):
+		return 2
+	case len(b) > 0 && (b[0] == '\n' || b[0] == '\r'):
+		return 1
+	case bytes.HasPrefix(b, []byte("\u0085")):
+		return 2
+	case bytes.HasPrefix(b, []byte("\u2028")), bytes.HasPrefix(b, []byte("\u2029")):
+		return 3
+	}
+	return 0
 }
 
 // skipProperties moves past an anchor (&name) and a tag (!tag) before a value.
