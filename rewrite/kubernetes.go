@@ -351,14 +351,40 @@ func breakLen(b []byte) int {
 	return 0
 }
 
-// skipProperties moves past an anchor (&name) and a tag (!tag) before a value.
+// skipProperties moves past an anchor (&name) and a tag (!tag) before a
+// value, and past comments after them when the value is on a later line.
 func skipProperties(data []byte, at int) int {
-	for at < len(data) && (data[at] == '&' || data[at] == '!') {
-		for at < len(data) && !isSpace(data[at]) {
-			at++
+	props := false
+	for at < len(data) {
+		switch {
+		case data[at] == '&' || data[at] == '!':
+			props = true
+			for at < len(data) && !isSpace(data[at]) {
+				at++
+			}
+		case props && data[at] == '#': // after a blank: a comment
+			br := lineBreakRE.FindIndex(data[at:])
+			if br == nil {
+				return len(data)
+			}
+			at += br[1]
+		default:
+			return at
 		}
-		for at < len(data) && isSpace(data[at]) {
+		at = skipBlanks(data, at)
+	}
+	return at
+}
+
+// skipBlanks moves past spaces, tabs and line breaks.
+func skipBlanks(data []byte, at int) int {
+	for at < len(data) {
+		if n := breakLen(data[at:]); n > 0 {
+			at += n
+		} else if data[at] == ' ' || data[at] == '\t' {
 			at++
+		} else {
+			break
 		}
 	}
 	return at
