@@ -166,6 +166,10 @@ type kubeFinder struct {
 
 // image reads the text v, which the image: values reads name.
 func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
+	if t := k.template(v); t != "" {
+		k.f.Notices = append(k.f.Notices, Notice{Line: v.Line, Text: t, Reason: notReference(t)})
+		return nil
+	}
 	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Value == "" {
 		return nil
 	}
@@ -232,6 +236,30 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 	ref.Scalar = direct && ref.Shared == "" && v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0
 	k.f.Refs = append(k.f.Refs, ref)
 	return nil
+}
+
+// template returns the text of v when it is a template that YAML reads
+// as a flow mapping, as it does an unquoted {{ .Values.image }}, or "".
+// It is the text from the first "{{" to the last "}}" of v's line.
+func (k kubeFinder) template(v *yaml.Node) string {
+	if v.Kind != yaml.MappingNode || v.Style&yaml.FlowStyle == 0 {
+		return ""
+	}
+	at := k.lm.offset(v.Line, v.Column)
+	if at < 0 {
+		return ""
+	}
+	line := k.data[skipProperties(k.data, at):]
+	if br := lineBreakRE.FindIndex(line); br != nil {
+		line = line[:br[0]]
+	}
+	if !bytes.HasPrefix(line, []byte("{{")) {
+		return ""
+	}
+	if end := bytes.LastIndex(line, []byte("}}")); end > 0 {
+		line = line[:end+2]
+	}
+	return string(line)
 }
 
 // splitKey returns a key of m that makes its image: a split reference, or "".

@@ -52,6 +52,11 @@ func TestFindKubernetesLayouts(t *testing.T) {
 		{"pin:ignore on a value pin cannot edit",
 			kubePod("  - name: a\n    image: \"ngin\\x78:1.25\" # pin:ignore\n"),
 			"skip 7 \"nginx:1.25\": pin:ignore\n", ""},
+		{"a Helm template YAML reads as a flow mapping",
+			kubePod("  - name: a\n    image: {{ .Values.image }} # the app\n  - name: b\n    image: redis:7\n"),
+			"ref 9:12 Pod/p \"redis:7\" docker.io/library/redis:7\n" +
+				"skip 7 \"{{ .Values.image }}\": a template, not a reference until rendered\n",
+			kubePod("  - name: a\n    image: {{ .Values.image }} # the app\n  - name: b\n    image: redis:7" + d + "\n")},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
