@@ -149,7 +149,6 @@ func walkImages(n *yaml.Node, where string, reads *[]imageRead) {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind == yaml.ScalarNode && k.Value == "image" {
 				*reads = append(*reads, imageRead{m: n, v: v, where: where})
-				continue
 			}
 			walkImages(v, where, reads)
 		}
