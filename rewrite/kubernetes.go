@@ -261,11 +261,33 @@ func (k kubeFinder) template(v *yaml.Node) string {
 	return string(line)
 }
 
-// splitKey returns a key of m that makes its image: a split reference, or "".
+// splitKey returns a key of m that makes its image: a split reference, or "",
+// counting the keys that merge keys (<<) bring into m.
 func splitKey(m *yaml.Node) string {
+	return splitKeyIn(m, map[*yaml.Node]bool{})
+}
+
+func splitKeyIn(m *yaml.Node, seen map[*yaml.Node]bool) string {
+	if m.Kind != yaml.MappingNode || seen[m] {
+		return ""
+	}
+	seen[m] = true
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := m.Content[i].Value; splitKeys[k] {
-			return k
+		k, v := m.Content[i], m.Content[i+1]
+		if splitKeys[k.Value] {
+			return k.Value
+		}
+		if !isMergeKey(k) {
+			continue
+		}
+		from := []*yaml.Node{v}
+		if v = deref(v); v.Kind == yaml.SequenceNode {
+			from = v.Content
+		}
+		for _, f := range from {
+			if key := splitKeyIn(deref(f), seen); key != "" {
+				return key
+			}
 		}
 	}
 	return ""

@@ -61,6 +61,10 @@ func TestFindKubernetesLayouts(t *testing.T) {
 			"apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec:\n  image:\n    pullPolicy: Always\n    image: nginx:1.25\n",
 			"ref 7:12 Thing/t \"nginx:1.25\" docker.io/library/nginx:1.25\n",
 			"apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec:\n  image:\n    pullPolicy: Always\n    image: nginx:1.25" + d + "\n"},
+		{"a split reference whose tag comes through a merge key",
+			"apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: w}\nx-tag: &t {tag: \"9.1\"}\nspec:\n  items:\n  - {<<: *t, image: debian}\n  - {<<: [{name: x}, *t], image: alpine}\n",
+			"skip 7 \"debian\": a split reference (its mapping also holds \"tag\"); whole only after templating\n" +
+				"skip 8 \"alpine\": a split reference (its mapping also holds \"tag\"); whole only after templating\n", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
