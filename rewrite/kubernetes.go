@@ -149,7 +149,6 @@ func walkImages(n *yaml.Node, where string, reads *[]imageRead) {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind == yaml.ScalarNode && k.Value == "image" {
 				*reads = append(*reads, imageRead{m: n, v: v, where: where})
-				continue
 			}
 			walkImages(v, where, reads)
 		}
@@ -166,6 +165,10 @@ type kubeFinder struct {
 
 // image reads the text v, which the image: values reads name.
 func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
+	if t := k.template(v); t != "" {
+		k.f.Notices = append(k.f.Notices, Notice{Line: v.Line, Text: t, Reason: notReference(t)})
+		return nil
+	}
 	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Value == "" {
 		return nil
 	}
@@ -194,6 +197,13 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 		notice(v.Line, notReference(v.Value))
 		return nil
 	}
+	// The comment may follow the value, or its anchor, tag or block
+	// scalar header when the value is on the next line; and it is read
+	// before locating, so that it skips a value pin could not edit.
+	if at := k.lm.offset(v.Line, v.Column); at >= 0 && ignoredLine(k.data[at:]) {
+		notice(v.Line, "pin:ignore")
+		return nil
+	}
 	start, end, err := locateScalar(k.data, k.lm, v)
 	if err != nil {
 		return err
@@ -220,17 +230,64 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 			return m == nil || splitKey(m) == ""
 		})
 	}
-	// Inert unless an alias reads it inside a key (see Apply).
-	ref.Scalar = direct && ref.Shared == ""
+	// Inert unless an alias reads it inside a key (see Apply), or it is
+	// a block scalar, whose header is on another line.
+	ref.Scalar = direct && ref.Shared == "" && v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0
 	k.f.Refs = append(k.f.Refs, ref)
 	return nil
 }
 
-// splitKey returns a key of m that makes its image: a split reference, or "".
+// template returns the text of v when it is a template that YAML reads
+// as a flow mapping, as it does an unquoted {{ .Values.image }}, or "".
+// It is the text from the first "{{" to the last "}}" of v's line.
+func (k kubeFinder) template(v *yaml.Node) string {
+	if v.Kind != yaml.MappingNode || v.Style&yaml.FlowStyle == 0 {
+		return ""
+	}
+	at := k.lm.offset(v.Line, v.Column)
+	if at < 0 {
+		return ""
+	}
+	line := k.data[skipProperties(k.data, at):]
+	if br := lineBreakRE.FindIndex(line); br != nil {
+		line = line[:br[0]]
+	}
+	if !bytes.HasPrefix(line, []byte("{{")) {
+		return ""
+	}
+	if end := bytes.LastIndex(line, []byte("}}")); end > 0 {
+		line = line[:end+2]
+	}
+	return string(line)
+}
+
+// splitKey returns a key of m that makes its image: a split reference, or "",
+// counting the keys that merge keys (<<) bring into m.
 func splitKey(m *yaml.Node) string {
+	return splitKeyIn(m, map[*yaml.Node]bool{})
+}
+
+func splitKeyIn(m *yaml.Node, seen map[*yaml.Node]bool) string {
+	if m.Kind != yaml.MappingNode || seen[m] {
+		return ""
+	}
+	seen[m] = true
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := m.Content[i].Value; splitKeys[k] {
-			return k
+		k, v := m.Content[i], m.Content[i+1]
+		if splitKeys[k.Value] {
+			return k.Value
+		}
+		if !isMergeKey(k) {
+			continue
+		}
+		from := []*yaml.Node{v}
+		if v = deref(v); v.Kind == yaml.SequenceNode {
+			from = v.Content
+		}
+		for _, f := range from {
+			if key := splitKeyIn(deref(f), seen); key != "" {
+				return key
+			}
 		}
 	}
 	return ""
@@ -306,18 +363,77 @@ func locateScalar(data []byte, lm *lineMap, v *yaml.Node) (int, int, error) {
 			return fail("spans lines")
 		}
 		return at, end, nil
-	}
-	return fail("is a block scalar")
-}
-
-// skipProperties moves past an anchor (&name) and a tag (!tag) before a value.
-func skipProperties(data []byte, at int) int {
-	for at < len(data) && (data[at] == '&' || data[at] == '!') {
-		for at < len(data) && !isSpace(data[at]) {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		// A block scalar's value is a reference only when it is one line
+		// with no line break (|-, >-, or any at the end of the file): the
+		// first line after the header, past the indentation.
+		br := lineBreakRE.FindIndex(data[at:])
+		if at >= len(data) || data[at] != '|' && data[at] != '>' || br == nil {
+			return fail("is a block scalar that cannot be located")
+		}
+		at += br[0] + breakLen(data[at+br[0]:])
+		for at < len(data) && data[at] == ' ' {
 			at++
 		}
-		for at < len(data) && isSpace(data[at]) {
+		end := at + len(v.Value)
+		if end > len(data) || string(data[at:end]) != v.Value || end < len(data) && breakLen(data[end:]) == 0 {
+			return fail("is a block scalar over more than one line")
+		}
+		return at, end, nil
+	}
+	return fail("cannot be located")
+}
+
+// breakLen is the length of the line break b starts with (see
+// lineBreakRE), or 0.
+func breakLen(b []byte) int {
+	switch {
+	case bytes.HasPrefix(b, []byte("\r\n")):
+		return 2
+	case len(b) > 0 && (b[0] == '\n' || b[0] == '\r'):
+		return 1
+	case bytes.HasPrefix(b, []byte("\u0085")):
+		return 2
+	case bytes.HasPrefix(b, []byte("\u2028")), bytes.HasPrefix(b, []byte("\u2029")):
+		return 3
+	}
+	return 0
+}
+
+// skipProperties moves past an anchor (&name) and a tag (!tag) before a
+// value, and past comments after them when the value is on a later line.
+func skipProperties(data []byte, at int) int {
+	props := false
+	for at < len(data) {
+		switch {
+		case data[at] == '&' || data[at] == '!':
+			props = true
+			for at < len(data) && !isSpace(data[at]) {
+				at++
+			}
+		case props && data[at] == '#': // after a blank: a comment
+			br := lineBreakRE.FindIndex(data[at:])
+			if br == nil {
+				return len(data)
+			}
+			at += br[1]
+		default:
+			return at
+		}
+		at = skipBlanks(data, at)
+	}
+	return at
+}
+
+// skipBlanks moves past spaces, tabs and line breaks.
+func skipBlanks(data []byte, at int) int {
+	for at < len(data) {
+		if n := breakLen(data[at:]); n > 0 {
+			at += n
+		} else if data[at] == ' ' || data[at] == '\t' {
 			at++
+		} else {
+			break
 		}
 	}
 	return at

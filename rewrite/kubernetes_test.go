@@ -1,0 +1,97 @@
+package rewrite
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// kubePod is a Pod whose containers: sequence is body.
+func kubePod(body string) string {
+	return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n" + body
+}
+
+// TestFindKubernetesLayouts checks how the finder reads image: values
+// written in each of YAML's layouts: what it reports, and the file after
+// pinning every reference to fuzzDigest ("" when nothing changes).
+func TestFindKubernetesLayouts(t *testing.T) {
+	t.Parallel()
+	const d = "@" + fuzzDigest
+	for _, tt := range []struct {
+		name, in string
+		report   string // report(f)
+		out      string
+	}{
+		{"a stripped folded block scalar",
+			kubePod("  - name: a\n    image: >-\n      nginx:1.25\n  - name: b\n    image: redis:7\n"),
+			"ref 8:7 Pod/p \"nginx:1.25\" docker.io/library/nginx:1.25\n" +
+				"ref 10:12 Pod/p \"redis:7\" docker.io/library/redis:7\n",
+			kubePod("  - name: a\n    image: >-\n      nginx:1.25" + d + "\n  - name: b\n    image: redis:7" + d + "\n")},
+		{"a stripped literal block scalar, tagged, with a comment, CRLF",
+			strings.ReplaceAll(kubePod("  - name: a\n    image: !!str |-  # the app\n        ghcr.io/acme/app:v1\n\n  - name: b\n"), "\n", "\r\n"),
+			"ref 8:9 Pod/p \"ghcr.io/acme/app:v1\" ghcr.io/acme/app:v1\n",
+			strings.ReplaceAll(kubePod("  - name: a\n    image: !!str |-  # the app\n        ghcr.io/acme/app:v1"+d+"\n\n  - name: b\n"), "\n", "\r\n")},
+		{"a literal block scalar at the end of a file with no final newline",
+			kubePod("  - name: a\n    image: |\n      nginx:1.25"),
+			"ref 8:7 Pod/p \"nginx:1.25\" docker.io/library/nginx:1.25\n",
+			kubePod("  - name: a\n    image: |\n      nginx:1.25" + d)},
+		{"a block scalar that keeps its line break is not a reference",
+			kubePod("  - name: a\n    image: |\n      nginx:1.25\n"),
+			"skip 7 \"nginx:1.25\\n\": not an image reference\n", ""},
+		{"a block scalar with pin:ignore on its header",
+			kubePod("  - name: a\n    image: >- # pin:ignore\n      nginx:1.25\n"),
+			"skip 7 \"nginx:1.25\": pin:ignore\n", ""},
+		{"an anchor, a comment, and the value on the next line",
+			kubePod("  - name: a\n    image: &img # the app\n      nginx:1.25\n  - name: b\n    image: *img\n"),
+			"ref 8:7 Pod/p \"nginx:1.25\" docker.io/library/nginx:1.25\n",
+			kubePod("  - name: a\n    image: &img # the app\n      nginx:1.25" + d + "\n  - name: b\n    image: *img\n")},
+		{"pin:ignore after an anchor, the value on the next line",
+			kubePod("  - name: a\n    image: &img # pin:ignore\n      nginx:1.25\n"),
+			"skip 7 \"nginx:1.25\": pin:ignore\n", ""},
+		{"pin:ignore on a value pin cannot edit",
+			kubePod("  - name: a\n    image: \"ngin\\x78:1.25\" # pin:ignore\n"),
+			"skip 7 \"nginx:1.25\": pin:ignore\n", ""},
+		{"a Helm template YAML reads as a flow mapping",
+			kubePod("  - name: a\n    image: {{ .Values.image }} # the app\n  - name: b\n    image: redis:7\n"),
+			"ref 9:12 Pod/p \"redis:7\" docker.io/library/redis:7\n" +
+				"skip 7 \"{{ .Values.image }}\": a template, not a reference until rendered\n",
+			kubePod("  - name: a\n    image: {{ .Values.image }} # the app\n  - name: b\n    image: redis:7" + d + "\n")},
+		{"an image: below an image: mapping",
+			"apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec:\n  image:\n    pullPolicy: Always\n    image: nginx:1.25\n",
+			"ref 7:12 Thing/t \"nginx:1.25\" docker.io/library/nginx:1.25\n",
+			"apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec:\n  image:\n    pullPolicy: Always\n    image: nginx:1.25" + d + "\n"},
+		{"a split reference whose tag comes through a merge key",
+			"apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: w}\nx-tag: &t {tag: \"9.1\"}\nspec:\n  items:\n  - {<<: *t, image: debian}\n  - {<<: [{name: x}, *t], image: alpine}\n",
+			"skip 7 \"debian\": a split reference (its mapping also holds \"tag\"); whole only after templating\n" +
+				"skip 8 \"alpine\": a split reference (its mapping also holds \"tag\"); whole only after templating\n", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			data := []byte(tt.in)
+			f, err := FindKubernetes(data)
+			if err != nil {
+				t.Fatalf("FindKubernetes: %v", err)
+			}
+			if diff := cmp.Diff(tt.report, report(f)); diff != "" {
+				t.Errorf("report (-want +got):\n%s", diff)
+			}
+			var edits []Edit
+			for _, r := range f.Refs {
+				edits = append(edits, Edit{Ref: r, New: r.Pinned(fuzzDigest)})
+			}
+			out, err := Apply(data, f.Refs, edits)
+			if err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			want := tt.out
+			if want == "" {
+				want = tt.in
+			}
+			if diff := cmp.Diff(want, string(out)); diff != "" {
+				t.Errorf("pinned (-want +got):\n%s", diff)
+			}
+			assertReadsBack(t, FindKubernetes, out, f, edits)
+		})
+	}
+}
