@@ -44,6 +44,7 @@ func TestAudit(t *testing.T) {
 	tests := []struct {
 		name, file, lock string
 		pods, pending    int
+		unchecked        int
 		failed           bool
 		want             []Finding
 	}{
@@ -118,6 +119,25 @@ func TestAudit(t *testing.T) {
 			},
 		},
 		{
+			name: "a local image ID of an image the lock holds: not checked against it", file: "daemonset.json", lock: "daemonset.lock",
+			pods: 3, unchecked: 1,
+			want: []Finding{
+				{
+					Kind: Unverifiable, Severity: Warning, Namespace: "monitoring", Owner: "DaemonSet/node-exporter", Container: "node-exporter",
+					Template: "6b8c9d7f5", Image: "quay.io/prometheus/node-exporter:latest",
+					Message:   "container node-exporter on 1 pod runs local image ID sha256:666666666666, with no repository digest: what code it is cannot be told, nor whether it is the lock's sha256:555555555555",
+					LockImage: "quay.io/prometheus/node-exporter:latest", Locked: digest("5"),
+					Pods: []string{"node-exporter-tj5hm"},
+				},
+				{
+					Kind: Unpinned, Severity: Warning, Namespace: "monitoring", Owner: "DaemonSet/node-exporter", Container: "node-exporter",
+					Image:   "quay.io/prometheus/node-exporter:latest",
+					Message: "container node-exporter: image quay.io/prometheus/node-exporter:latest has no digest and imagePullPolicy Always: every container start pulls whatever :latest points at then",
+					Tag:     "latest", PullPolicy: "Always", Risk: "high",
+				},
+			},
+		},
+		{
 			name: "bare pods, a CronJob's Job, a Job", file: "bare.json",
 			pods: 4, pending: 1,
 			want: []Finding{{
@@ -168,9 +188,9 @@ func TestAudit(t *testing.T) {
 			if diff := cmp.Diff(tt.want, r.Findings); diff != "" {
 				t.Errorf("Audit(%s).Findings (-want +got):\n%s", tt.file, diff)
 			}
-			if r.Pods != tt.pods || r.Pending != tt.pending || r.Failed() != tt.failed || r.LockChecked != (lock != nil) {
-				t.Errorf("Audit(%s) = %d pods, %d pending, failed %v, lock checked %v; want %d, %d, %v, %v",
-					tt.file, r.Pods, r.Pending, r.Failed(), r.LockChecked, tt.pods, tt.pending, tt.failed, lock != nil)
+			if r.Pods != tt.pods || r.Pending != tt.pending || r.Failed() != tt.failed || r.LockChecked != (lock != nil) || r.Unchecked() != tt.unchecked {
+				t.Errorf("Audit(%s) = %d pods, %d pending, failed %v, lock checked %v, %d unchecked; want %d, %d, %v, %v, %d",
+					tt.file, r.Pods, r.Pending, r.Failed(), r.LockChecked, r.Unchecked(), tt.pods, tt.pending, tt.failed, lock != nil, tt.unchecked)
 			}
 		})
 	}

@@ -32,8 +32,12 @@ func findings(o *Owner, lock *lockfile.Lock) []Finding {
 		cf := base
 		cf.Container, cf.Template, cf.Image = c.Name, c.Template, c.Image
 		out = append(out, skew(cf, c)...)
-		out = append(out, unverifiable(cf, c)...)
 		ref, err := imageref.Parse(c.Image)
+		var locked *lockfile.Entry
+		if lock != nil && err == nil {
+			locked = lock.Find(ref.Key())
+		}
+		out = append(out, unverifiable(cf, c, ref, locked)...)
 		if k := c.Name + "\x00" + c.Image; !unpinned[k] && (err != nil || ref.Digest == "") {
 			unpinned[k] = true
 			uf := cf
@@ -79,7 +83,9 @@ func skew(f Finding, c Container) []Finding {
 	return []Finding{f}
 }
 
-func unverifiable(f Finding, c Container) []Finding {
+// unverifiable lists the pods of c that run a local image ID. When the
+// lock holds c's image (ref, as e), they could not be checked against it.
+func unverifiable(f Finding, c Container, ref imageref.Ref, e *lockfile.Entry) []Finding {
 	var out []Finding
 	for _, r := range c.Running {
 		if r.Digest != "" {
@@ -88,6 +94,10 @@ func unverifiable(f Finding, c Container) []Finding {
 		g := f
 		g.Kind, g.Severity, g.Pods = Unverifiable, Warning, podNames(r.Pods)
 		g.Message = fmt.Sprintf("%s on %s runs local image ID %s, with no repository digest: what code it is cannot be told", containerWord(c), count(len(r.Pods), "pod"), short(r.LocalID))
+		if e != nil {
+			g.LockImage, g.Locked = ref.Key(), e.Digest
+			g.Message += fmt.Sprintf(", nor whether it is the lock's %s", short(e.Digest))
+		}
 		out = append(out, g)
 	}
 	return out

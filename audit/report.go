@@ -128,6 +128,18 @@ func (r *Report) Failed() bool {
 	return false
 }
 
+// Unchecked is how many groups of pods run a local image ID of an image
+// the lock holds: what they run could not be checked against the lock.
+func (r *Report) Unchecked() int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Kind == Unverifiable && f.Locked != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // Count is how many findings are of kind k.
 func (r *Report) Count(k Kind) int {
 	n := 0

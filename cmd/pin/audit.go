@@ -49,6 +49,9 @@ func auditCmd(g *globals) *cobra.Command {
 			if rep.Failed() {
 				return auditFailed{rep}
 			}
+			if n := rep.Unchecked(); n > 0 {
+				return uncheckedError(n)
+			}
 			return nil
 		},
 	}
@@ -65,7 +68,26 @@ func (e auditFailed) Error() string {
 	if n := e.rep.Count(audit.Drift); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d drifted from the lock", n))
 	}
+	if n := e.rep.Unchecked(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d not checked against the lock (a local image ID)", n))
+	}
 	return "audit failed: " + strings.Join(parts, ", ")
+}
+
+// uncheckedError is an audit that found nothing wrong but could not check
+// every container against the lock: not fine, so exit 2.
+type uncheckedError int
+
+func (n uncheckedError) Error() string {
+	groups := "groups of pods"
+	if n == 1 {
+		groups = "group of pods"
+	}
+	return fmt.Sprintf("could not check %d %s against the lock: they run a local image ID, with no repository digest", int(n), groups)
+}
+
+func (uncheckedError) Hint() string {
+	return "an image loaded straight into a node (kind load, k3s or ctr import) has no digest from a registry; audit pods that pulled their images, or leave out --lock to check for skew only"
 }
 
 func (e auditFailed) Unwrap() error { return pin.ErrVerifyFailed }
