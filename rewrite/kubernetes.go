@@ -44,7 +44,7 @@ func FindKubernetes(data []byte) (Found, error) {
 		if root.Kind != yaml.MappingNode || lookup(root, "apiVersion") == nil || lookup(root, "kind") == nil {
 			continue
 		}
-		walkImages(root, objectName(root), &reads)
+		walkImages(root, objectName(root), nil, &reads)
 	}
 	if len(reads) == 0 {
 		return f, nil
@@ -126,33 +126,48 @@ func lookup(m *yaml.Node, key string) *yaml.Node {
 }
 
 // An imageRead is an image: value met by the walk: v as written there
-// (the text, or an alias of it), in mapping m.
+// (the text, or an alias of it), in mapping m. repository is set when
+// the value names a repository, not an image (see repositorySpec).
 type imageRead struct {
-	m, v  *yaml.Node
-	where string
+	m, v       *yaml.Node
+	where      string
+	repository bool
 }
 
-// walkImages records the image: values under n. Aliases are not followed
+// walkImages records the image: values under n; repo is the mapping
+// whose image: names a repository, if any. Aliases are not followed
 // into: the node they name was walked where it was written, so that a
 // value given once through an anchor is found, and edited, once.
-func walkImages(n *yaml.Node, where string, reads *[]imageRead) {
+func walkImages(n *yaml.Node, where string, repo *yaml.Node, reads *[]imageRead) {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
-			walkImages(c, where, reads)
+			walkImages(c, where, repo, reads)
 		}
 	case yaml.MappingNode:
 		if w := objectName(n); w != "" {
 			where = w // an object nested in a List
+			repo = repositorySpec(n)
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind == yaml.ScalarNode && k.Value == "image" {
-				*reads = append(*reads, imageRead{m: n, v: v, where: where})
+				*reads = append(*reads, imageRead{m: n, v: v, where: where, repository: n == repo})
 			}
-			walkImages(v, where, reads)
+			walkImages(v, where, repo, reads)
 		}
 	}
+}
+
+// repositorySpec is the spec of obj when obj is a Flux ImageRepository,
+// or nil. Its image: names the repository Flux scans for tags, and Flux
+// refuses a tag or digest there: pinning it would break the object.
+func repositorySpec(obj *yaml.Node) *yaml.Node {
+	api, kind := lookup(obj, "apiVersion"), lookup(obj, "kind")
+	if api == nil || kind == nil || !strings.HasPrefix(api.Value, "image.toolkit.fluxcd.io/") || kind.Value != "ImageRepository" {
+		return nil
+	}
+	return lookup(obj, "spec")
 }
 
 // kubeFinder turns the image: values of a file into references.
@@ -174,6 +189,10 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 	}
 	notice := func(line int, reason string) {
 		k.f.Notices = append(k.f.Notices, Notice{Line: line, Text: v.Value, Reason: reason})
+	}
+	if slices.ContainsFunc(reads, func(r imageRead) bool { return r.repository }) {
+		notice(v.Line, "a Flux ImageRepository's spec.image names the repository Flux scans for tags, not an image to run (Flux refuses a tag or digest there)")
+		return nil
 	}
 	// A text that one split reference reads is that reference's, wherever
 	// else it is read.

@@ -65,6 +65,17 @@ func TestFindKubernetesLayouts(t *testing.T) {
 			"apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: w}\nx-tag: &t {tag: \"9.1\"}\nspec:\n  items:\n  - {<<: *t, image: debian}\n  - {<<: [{name: x}, *t], image: alpine}\n",
 			"skip 7 \"debian\": a split reference (its mapping also holds \"tag\"); whole only after templating\n" +
 				"skip 8 \"alpine\": a split reference (its mapping also holds \"tag\"); whole only after templating\n", ""},
+		{"a Flux ImageRepository names a repository, not an image; its sibling objects are read",
+			"apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata: {name: app}\nspec:\n  image: ghcr.io/acme/app\n  interval: 5m\n" +
+				"---\n" + kubePod("  - name: a\n    image: ghcr.io/acme/app:v1\n"),
+			"ref 14:12 Pod/p \"ghcr.io/acme/app:v1\" ghcr.io/acme/app:v1\n" +
+				"skip 5 \"ghcr.io/acme/app\": a Flux ImageRepository's spec.image names the repository Flux scans for tags, not an image to run (Flux refuses a tag or digest there)\n",
+			"apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata: {name: app}\nspec:\n  image: ghcr.io/acme/app\n  interval: 5m\n" +
+				"---\n" + kubePod("  - name: a\n    image: ghcr.io/acme/app:v1"+d+"\n")},
+		{"an image: elsewhere in another toolkit object is read",
+			"apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy\nmetadata: {name: app}\nspec:\n  image: nginx:1.25\n",
+			"ref 5:10 ImagePolicy/app \"nginx:1.25\" docker.io/library/nginx:1.25\n",
+			"apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy\nmetadata: {name: app}\nspec:\n  image: nginx:1.25" + d + "\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
