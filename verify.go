@@ -111,7 +111,12 @@ func Verify(ctx context.Context, opts Options) (*VerifyResult, error) {
 		return out, checkErr
 	}
 	if len(out.Problems) > 0 {
-		return out, fmt.Errorf("%w: %d problem%s", ErrVerifyFailed, len(out.Problems), plural(len(out.Problems)))
+		var why string
+		if ls.missing {
+			// Every reference is then "not in the lock": say why once.
+			why = fmt.Sprintf("; %s does not exist (pin update writes it)", ls.path)
+		}
+		return out, fmt.Errorf("%w: %d problem%s%s", ErrVerifyFailed, len(out.Problems), plural(len(out.Problems)), why)
 	}
 	return out, nil
 }
