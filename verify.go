@@ -112,7 +112,7 @@ func Verify(ctx context.Context, opts Options) (*VerifyResult, error) {
 	}
 	if len(out.Problems) > 0 {
 		var why string
-		if ls.missing {
+		if ls.missing && slices.ContainsFunc(out.Problems, func(p Problem) bool { return p.Kind == ProblemNotInLock }) {
 			// Every reference is then "not in the lock": say why once.
 			why = fmt.Sprintf("; %s does not exist (pin update writes it)", ls.path)
 		}
