@@ -11,11 +11,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// --format json prints one document whatever stops the run, for list and
-// update as for verify: what stopped it is in "errors".
-func TestJSONWhenStopped(t *testing.T) {
-	chtree(t, map[string]string{"pod.yaml": podYAML, "images.lock": lockYAML})
-	const emptyUpdate = `{
+// emptyUpdate is update's JSON document for a run that stopped before it
+// could write, up to its errors.
+const emptyUpdate = `{
   "images": 0,
   "changes": [],
   "files": [],
@@ -28,6 +26,11 @@ func TestJSONWhenStopped(t *testing.T) {
   "ignored": [],
   "errors": [
 `
+
+// --format json prints one document whatever stops the run, for list and
+// update as for verify: what stopped it is in "errors".
+func TestJSONWhenStopped(t *testing.T) {
+	chtree(t, map[string]string{"pod.yaml": podYAML, "images.lock": lockYAML})
 	tests := []struct {
 		args []string
 		want string
@@ -160,19 +163,7 @@ func TestInterrupted(t *testing.T) {
 		t.Errorf("update: stdout %q, stderr %q; want none and %q", r.stdout, r.stderr, "pin: interrupted\n")
 	}
 	r = runInterrupted(t, "update", "--format", "json", "--mirror", mirror).want(t, 2)
-	want := `{
-  "images": 0,
-  "changes": [],
-  "files": [],
-  "lock": {
-    "path": "images.lock",
-    "changed": false
-  },
-  "written": false,
-  "skipped": [],
-  "ignored": [],
-  "errors": [
-    {
+	want := emptyUpdate + `    {
       "message": "interrupted"
     }
   ]
