@@ -63,9 +63,8 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 		if services.Kind != yaml.MappingNode {
 			continue
 		}
-		for i := 0; i+1 < len(services.Content); i += 2 {
-			name := services.Content[i].Value
-			svc := deref(services.Content[i+1])
+		for _, e := range mergedEntries(services) {
+			name, svc := e[0].Value, deref(e[1])
 			if svc.Kind != yaml.MappingNode {
 				continue
 			}
@@ -140,7 +139,7 @@ func composeShared(sh *sharing, v *yaml.Node, reads []composeRead) string {
 		// service (web: *web), as a source merged into a service or into
 		// an extension, or as the services mapping.
 		if m := sh.mergedInto(a); m != nil {
-			return service(m) || sh.inExtension(m)
+			return service(m) || services(m) || sh.inExtension(m)
 		}
 		return service(a) || services(a)
 	})
@@ -151,6 +150,46 @@ func deref(n *yaml.Node) *yaml.Node {
 		return n.Alias
 	}
 	return n
+}
+
+// mergedEntries lists the key and value of each entry of mapping m, with
+// those that merge keys bring in (<<: *base, or <<: [*a, *b]) as YAML
+// reads them: a key of m's own wins over a merged one, and an earlier
+// merge source over a later one. Each mapping is looked into once.
+func mergedEntries(m *yaml.Node) [][2]*yaml.Node {
+	var out [][2]*yaml.Node
+	keys, seen := map[string]bool{}, map[*yaml.Node]bool{}
+	var walk func(m *yaml.Node)
+	walk = func(m *yaml.Node) {
+		if m.Kind != yaml.MappingNode || seen[m] {
+			return
+		}
+		seen[m] = true
+		var merges []*yaml.Node
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := m.Content[i], m.Content[i+1]
+			switch {
+			case k.Kind != yaml.ScalarNode:
+			case isMergeKey(k):
+				merges = append(merges, v)
+			case !keys[k.Value]:
+				keys[k.Value] = true
+				out = append(out, [2]*yaml.Node{k, v})
+			}
+		}
+		for _, v := range merges {
+			v = deref(v)
+			srcs := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				srcs = v.Content
+			}
+			for _, s := range srcs {
+				walk(deref(s))
+			}
+		}
+	}
+	walk(m)
+	return out
 }
 
 // mergedField returns the key and value of key in mapping m, looking
@@ -374,9 +413,8 @@ func ComposeLinks(data []byte, vars func(string) (string, bool)) (links []string
 		if services == nil || deref(services).Kind != yaml.MappingNode {
 			continue
 		}
-		services = deref(services)
-		for i := 1; i < len(services.Content); i += 2 {
-			if _, ext := mergedField(deref(services.Content[i]), "extends"); ext != nil {
+		for _, e := range mergedEntries(deref(services)) {
+			if _, ext := mergedField(deref(e[1]), "extends"); ext != nil {
 				if file, ok := localPath(lookup(deref(ext), "file"), vars); ok {
 					links = append(links, file)
 				}

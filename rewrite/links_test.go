@@ -19,6 +19,7 @@ func TestComposeLinks(t *testing.T) {
 		{"none", "services:\n  web:\n    image: nginx:1\n", nil},
 		{"include", "include:\n  - a.yml\n  - path: b.yml\n  - oci://example/x\nservices: {}\n", []string{"a.yml", "b.yml"}},
 		{"extends", "services:\n  web:\n    extends:\n      file: ${DIR}/base.yml\n      service: b\n", []string{"shared/base.yml"}},
+		{"extends in a merged service", "x-s: &s\n  web:\n    extends: {file: base.yml, service: b}\nservices:\n  <<: *s\n", []string{"base.yml"}},
 		// A double-quoted key may spell include with an escape; the file
 		// has neither word, and is still read.
 		{"escaped key", "\"\\x69nclude\": [c.yml]\nservices: {}\n", []string{"c.yml"}},

@@ -1,0 +1,60 @@
+package rewrite
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestFindComposeLayouts checks what the Compose finder reports for files
+// that Compose reads in ways beyond a plain services.*.image, and the file
+// after pinning every reference to fuzzDigest ("" when nothing changes).
+func TestFindComposeLayouts(t *testing.T) {
+	t.Parallel()
+	const d = "@" + fuzzDigest
+	for _, tt := range []struct {
+		name, in string
+		report   string // report(f)
+		out      string
+	}{
+		{"services merged into services with <<:",
+			"x-svcs: &svcs\n  web:\n    image: nginx:1.27\nx-more: &more\n  db: {image: postgres:16}\n" +
+				"services:\n  <<: [*svcs, *more]\n  api:\n    image: foo:1\n",
+			"ref 3:12 service web \"nginx:1.27\" docker.io/library/nginx:1.27\n" +
+				"ref 5:15 service db \"postgres:16\" docker.io/library/postgres:16\n" +
+				"ref 9:12 service api \"foo:1\" docker.io/library/foo:1\n",
+			"x-svcs: &svcs\n  web:\n    image: nginx:1.27" + d + "\nx-more: &more\n  db: {image: postgres:16" + d + "}\n" +
+				"services:\n  <<: [*svcs, *more]\n  api:\n    image: foo:1" + d + "\n"},
+		{"a service of its own beats one merged under the same name",
+			"x-svcs: &svcs\n  web:\n    image: nginx:1.27\nservices:\n  <<: *svcs\n  web:\n    image: nginx:1.28\n",
+			"ref 7:12 service web \"nginx:1.28\" docker.io/library/nginx:1.28\n",
+			"x-svcs: &svcs\n  web:\n    image: nginx:1.27\nservices:\n  <<: *svcs\n  web:\n    image: nginx:1.28" + d + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			find := func(b []byte) (Found, error) { return FindCompose(b, ComposeEnv{}) }
+			f, err := find([]byte(tt.in))
+			if err != nil {
+				t.Fatalf("FindCompose: %v", err)
+			}
+			if diff := cmp.Diff(tt.report, report(f)); diff != "" {
+				t.Errorf("report (-want +got):\n%s", diff)
+			}
+			var edits []Edit
+			for _, r := range f.Refs {
+				edits = append(edits, Edit{Ref: r, New: r.Pinned(fuzzDigest)})
+			}
+			out, err := ApplyWith(find, []byte(tt.in), f.Refs, edits)
+			if err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			want := tt.out
+			if want == "" {
+				want = tt.in
+			}
+			if diff := cmp.Diff(want, string(out)); diff != "" {
+				t.Errorf("pinned (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
