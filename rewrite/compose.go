@@ -73,7 +73,8 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 				continue
 			}
 			r := composeRead{name: name, v: v}
-			if _, b := mergedField(svc, "build"); b != nil {
+			// Compose's !reset tag removes a build: (in an override file, say).
+			if _, b := mergedField(svc, "build"); b != nil && deref(b).Tag != "!reset" {
 				r.built = fmt.Sprintf("service %q builds it (build: here)", name)
 			} else if why, ok := env.Built[name]; ok {
 				r.built = fmt.Sprintf("service %q builds it (build: %s)", name, why)
@@ -89,7 +90,7 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 		lm, sh := newLineMap(data), newSharing(data, docs)
 		for _, v := range texts {
 			reads := byText[v]
-			if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Value == "" {
+			if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Value == "" || v.Tag == "!reset" && plainNull(v) {
 				continue
 			}
 			s := composeService{data: data, lm: lm, env: env, name: reads[0].name, v: v}
@@ -143,6 +144,13 @@ func composeShared(sh *sharing, v *yaml.Node, reads []composeRead) string {
 		}
 		return service(a) || services(a)
 	})
+}
+
+// plainNull reports whether scalar v is written as YAML's null, whatever
+// its tag (!reset null).
+func plainNull(v *yaml.Node) bool {
+	return v.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 &&
+		slices.Contains([]string{"null", "Null", "NULL", "~"}, v.Value)
 }
 
 func deref(n *yaml.Node) *yaml.Node {
@@ -266,6 +274,10 @@ func (s composeService) find(f *Found) error {
 	notice := func(reason string) {
 		f.Notices = append(f.Notices, Notice{Line: v.Line, Text: v.Value, Reason: reason})
 	}
+	if v.Tag == "!reset" {
+		notice("!reset: Compose removes the image")
+		return nil
+	}
 	if at := s.lm.offset(v.Line, v.Column); at >= 0 && ignoredLine(s.data[at:]) {
 		notice("pin:ignore")
 		return nil
@@ -279,7 +291,9 @@ func (s composeService) find(f *Found) error {
 		}
 		return nil
 	}
-	if why := notString(v); why != "" {
+	// Compose's !override tag replaces what earlier files say; the text
+	// is the image all the same.
+	if why := notString(v); why != "" && v.Tag != "!override" {
 		notice(why)
 		return nil
 	}

@@ -29,6 +29,21 @@ func TestFindComposeLayouts(t *testing.T) {
 			"x-svcs: &svcs\n  web:\n    image: nginx:1.27\nservices:\n  <<: *svcs\n  web:\n    image: nginx:1.28\n",
 			"ref 7:12 service web \"nginx:1.28\" docker.io/library/nginx:1.28\n",
 			"x-svcs: &svcs\n  web:\n    image: nginx:1.27\nservices:\n  <<: *svcs\n  web:\n    image: nginx:1.28" + d + "\n"},
+		{"!override on an image is Compose's tag: the string is the image",
+			"services:\n  db:\n    image: !override \"postgres:17\"\n",
+			"ref 3:23 service db \"postgres:17\" docker.io/library/postgres:17\n",
+			"services:\n  db:\n    image: !override \"postgres:17" + d + "\"\n"},
+		{"!reset on an image removes it",
+			"services:\n  web:\n    image: !reset nginx:1.26\n  db:\n    image: !reset null\n  app:\n    image: !reset\n",
+			"skip 3 \"nginx:1.26\": !reset: Compose removes the image\n", ""},
+		{"build: !reset removes the build: the image is pulled",
+			"services:\n  api:\n    build: !reset null\n    image: acme/api:2\n  web:\n    build: !reset {}\n    image: acme/web:2\n",
+			"ref 4:12 service api \"acme/api:2\" docker.io/acme/api:2\n" +
+				"ref 7:12 service web \"acme/web:2\" docker.io/acme/web:2\n",
+			"services:\n  api:\n    build: !reset null\n    image: acme/api:2" + d + "\n  web:\n    build: !reset {}\n    image: acme/web:2" + d + "\n"},
+		{"build: !override builds",
+			"services:\n  api:\n    build: !override ./api\n    image: acme/api:2\n",
+			"skip 4 \"acme/api:2\": service \"api\" builds it (build: here): the name it tags, not an image to pull\n", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
