@@ -256,7 +256,10 @@ type composeSet struct {
 	// vars are the variables behind each of envs' Lookup.
 	vars map[string]map[string]string
 	// extra lists the files reached through include: and extends:.
-	extra   []string
+	extra []string
+	// extends are the extends: of another file's service, in the order
+	// follow met them, which is down each chain.
+	extends []composeExtends
 	notices []Notice
 	// projects are loaded by loadAll, which then closes done.
 	projects []*composeProject
@@ -295,7 +298,7 @@ func (s *scanner) prepareCompose(names, roots []string) *composeSet {
 	for _, n := range composeNames {
 		if data, err := readFile(n); err == nil {
 			read[n] = data
-			links, _, _ := rewrite.ComposeLinks(data, nil)
+			links, _, _, _ := rewrite.ComposeLinks(data, nil)
 			for _, l := range links {
 				linked[filepath.Clean(filepath.Join(filepath.Dir(n), l))] = true
 			}
@@ -322,7 +325,7 @@ func (s *scanner) prepareCompose(names, roots []string) *composeSet {
 	for _, p := range order {
 		for _, f := range p.files {
 			if _, ok := c.envs[f]; !ok {
-				c.envs[f] = rewrite.ComposeEnv{Lookup: mapLookup(p.env), Built: map[string]string{}}
+				c.envs[f] = rewrite.ComposeEnv{Lookup: mapLookup(p.env), Built: map[string]string{}, Extended: map[string]string{}}
 				c.vars[f] = p.env
 			}
 		}
@@ -385,6 +388,32 @@ func (s *scanner) loadAll(ctx context.Context, c *composeSet) {
 	}
 	c.notices = append(warns, c.notices...)
 	c.err = errors.Join(errs...)
+	// A service that extends one of another file and builds (or is
+	// extended by one that does) names its build with that one's image:.
+	// Down a chain of extends: until nothing changes, whatever the order
+	// follow met the files in.
+	for changed := true; changed; {
+		changed = false
+		for _, e := range c.extends {
+			from, to := c.envs[e.from], c.envs[e.to]
+			if to.Extended == nil || e.Base == "" {
+				continue // outside the paths given
+			}
+			why, ok := from.Extended[e.Service]
+			if _, built := from.Built[e.Service]; built || e.Builds {
+				why, ok = fmt.Sprintf("service %q in %s extends it and builds it", e.Service, filepath.Base(e.from)), true
+			}
+			if _, set := to.Extended[e.Base]; ok && !set {
+				to.Extended[e.Base], changed = why, true
+			}
+		}
+	}
+}
+
+// composeExtends is a service of file from that extends one of file to.
+type composeExtends struct {
+	from, to string
+	rewrite.ComposeExtends
 }
 
 // follow follows include: and extends: from files to the files where the
@@ -406,9 +435,12 @@ func (c *composeSet) follow(files, roots []string, read map[string][]byte) {
 		// An included project reads its own directory's .env (or the
 		// entry's env_file) for what the including one leaves unset, as
 		// compose-go does; a file extends: reads is read with f's.
-		links, includes, err := rewrite.ComposeLinks(data, c.envs[f].Lookup)
+		links, includes, extends, err := rewrite.ComposeLinks(data, c.envs[f].Lookup)
 		if err != nil {
 			continue // the finder reports it with its line
+		}
+		for _, e := range extends {
+			c.extends = append(c.extends, composeExtends{from: f, to: filepath.Clean(filepath.Join(filepath.Dir(f), e.File)), ComposeExtends: e})
 		}
 		for _, l := range links {
 			target := filepath.Clean(filepath.Join(filepath.Dir(f), l))
@@ -421,11 +453,14 @@ func (c *composeSet) follow(files, roots []string, read map[string][]byte) {
 				c.envs[target] = rewrite.ComposeEnv{}
 				continue
 			}
-			vars := c.vars[f]
+			// An included file's services are the project's; a file
+			// extends: reads has services of its own, which build only
+			// as its own build: or a service that extends one says.
+			vars, built := c.vars[f], map[string]string{}
 			if i := slices.IndexFunc(includes, func(inc rewrite.ComposeInclude) bool { return slices.Contains(inc.Paths, l) }); i >= 0 {
-				vars = includedVars(f, includes[i], c.vars[f])
+				vars, built = includedVars(f, includes[i], c.vars[f]), c.envs[f].Built
 			}
-			c.envs[target] = rewrite.ComposeEnv{Lookup: mapLookup(vars), Built: c.envs[f].Built}
+			c.envs[target] = rewrite.ComposeEnv{Lookup: mapLookup(vars), Built: built, Extended: map[string]string{}}
 			c.vars[target] = vars
 			c.extra = append(c.extra, target)
 			queue = append(queue, target)

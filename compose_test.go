@@ -294,3 +294,40 @@ func TestComposeProjectNameVariable(t *testing.T) {
 		t.Errorf("references (-want +got):\n%s", diff)
 	}
 }
+
+// TestComposeExtendsBuilt: a service that extends one of another file and
+// builds names its build with that one's image:, which is not pulled, also
+// through a chain of extends:; a service that extends and pulls reads it.
+func TestComposeExtendsBuilt(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"compose.yaml": "services:\n  worker:\n    extends: {file: common/ext.yml, service: w}\n    build: ./w\n" +
+			"  api:\n    extends: {file: common/ext.yml, service: mid}\n    build: ./api\n" +
+			"  puller:\n    extends: {file: common/ext.yml, service: p}\n",
+		"common/ext.yml":    "services:\n  w:\n    image: acme/w:3\n  p:\n    image: acme/p:1\n  mid:\n    extends: {file: deeper.yml, service: d}\n",
+		"common/deeper.yml": "services:\n  d:\n    image: acme/d:1\n",
+	})
+	res, err := List(context.Background(), Options{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := func(p string) string {
+		r, _ := filepath.Rel(dir, p)
+		return filepath.ToSlash(r)
+	}
+	var got []string
+	for _, r := range res.Refs {
+		got = append(got, rel(r.File)+": "+r.Image)
+	}
+	for _, n := range res.Notices {
+		got = append(got, rel(n.File)+": "+n.Text+": "+n.Reason)
+	}
+	want := []string{
+		"common/ext.yml: docker.io/acme/p:1",
+		`common/deeper.yml: acme/d:1: service "api" in compose.yaml extends it and builds it: the name it tags, not an image to pull`,
+		`common/ext.yml: acme/w:3: service "worker" in compose.yaml extends it and builds it: the name it tags, not an image to pull`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("references and notices (-want +got):\n%s", diff)
+	}
+}

@@ -25,6 +25,10 @@ type ComposeEnv struct {
 	// ("in compose.yaml"), so that their image: is known as the name of what
 	// they build.
 	Built map[string]string
+	// Extended says, for a service of this file that a service of another
+	// file extends and builds, why its image: is the name of a build
+	// ("service \"web\" in compose.yaml extends it and builds it").
+	Extended map[string]string
 }
 
 func (e ComposeEnv) lookup(name string) (string, bool) {
@@ -63,27 +67,37 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 		if services.Kind != yaml.MappingNode {
 			continue
 		}
-		for _, e := range mergedEntries(services) {
-			name, svc := e[0].Value, deref(e[1])
-			if svc.Kind != yaml.MappingNode {
-				continue
-			}
-			_, v := mergedField(svc, "image")
-			if v == nil {
-				continue
-			}
-			r := composeRead{name: name, v: v}
-			// Compose's !reset tag removes a build: (in an override file, say).
-			if _, b := mergedField(svc, "build"); b != nil && deref(b).Tag != "!reset" {
-				r.built = fmt.Sprintf("service %q builds it (build: here)", name)
-			} else if why, ok := env.Built[name]; ok {
-				r.built = fmt.Sprintf("service %q builds it (build: %s)", name, why)
-			}
-			t := deref(v)
+		read := func(r composeRead) {
+			t := deref(r.v)
 			if _, ok := byText[t]; !ok {
 				texts = append(texts, t)
 			}
 			byText[t] = append(byText[t], r)
+		}
+		entries := mergedEntries(services)
+		byName := map[string]*yaml.Node{}
+		for _, e := range entries {
+			name, svc := e[0].Value, deref(e[1])
+			if svc.Kind != yaml.MappingNode {
+				continue
+			}
+			byName[name] = svc
+			if _, v := mergedField(svc, "image"); v != nil {
+				read(composeRead{name: name, v: v, built: composeBuilt(svc, name, env)})
+			}
+		}
+		// A service with no image: of its own that extends one of this
+		// file reads that one's image:, and may build it.
+		for _, e := range entries {
+			name, svc := e[0].Value, deref(e[1])
+			if svc.Kind != yaml.MappingNode {
+				continue
+			}
+			if _, v := mergedField(svc, "image"); v == nil {
+				if v := extendedImage(svc, byName); v != nil {
+					read(composeRead{name: name, v: v, extends: true, built: composeBuilt(svc, name, env)})
+				}
+			}
 		}
 	}
 	if len(texts) > 0 {
@@ -241,11 +255,54 @@ func mergedFieldSeen(m *yaml.Node, key string, seen map[*yaml.Node]bool) (*yaml.
 }
 
 // A composeRead is a service's image: as the walk met it: v as written
-// (the text, or an alias of it), and why the service builds it, if it does.
+// (the text, or an alias of it), whether the service reads it through
+// extends:, and why the service builds it, if it does.
 type composeRead struct {
-	name  string
-	v     *yaml.Node
-	built string
+	name    string
+	v       *yaml.Node
+	extends bool
+	built   string
+}
+
+// composeBuilt says why service name, whose mapping is svc, builds its
+// image, or "" when it pulls it.
+func composeBuilt(svc *yaml.Node, name string, env ComposeEnv) string {
+	// Compose's !reset tag removes a build: (in an override file, say).
+	if _, b := mergedField(svc, "build"); b != nil && deref(b).Tag != "!reset" {
+		return fmt.Sprintf("service %q builds it (build: here)", name)
+	}
+	if why, ok := env.Built[name]; ok {
+		return fmt.Sprintf("service %q builds it (build: %s)", name, why)
+	}
+	return env.Extended[name]
+}
+
+// extendedImage is the image: value that svc, which has none of its own,
+// takes through extends: from a service of the same file (byName), or
+// nil.
+func extendedImage(svc *yaml.Node, byName map[string]*yaml.Node) *yaml.Node {
+	seen := map[*yaml.Node]bool{}
+	for !seen[svc] {
+		seen[svc] = true
+		_, ext := mergedField(svc, "extends")
+		var base *yaml.Node
+		switch ext = deref(ext); {
+		case ext == nil:
+			return nil
+		case ext.Kind == yaml.ScalarNode:
+			base = ext
+		case ext.Kind == yaml.MappingNode && lookup(ext, "file") == nil:
+			base = deref(lookup(ext, "service"))
+		}
+		if base == nil || base.Kind != yaml.ScalarNode || byName[base.Value] == nil {
+			return nil // another file's service (ComposeEnv.Extended), or none
+		}
+		svc = byName[base.Value]
+		if _, v := mergedField(svc, "image"); v != nil {
+			return v
+		}
+	}
+	return nil
 }
 
 // composeService is the image: text of one or more services being read.
@@ -285,8 +342,15 @@ func (s composeService) find(f *Found) error {
 	if s.built != "" {
 		notice(s.built + ": the name it tags, not an image to pull")
 		for _, r := range s.others {
+			how := "through YAML aliases"
+			switch {
+			case r.extends:
+				how = "through extends:"
+			case r.v == v:
+				how = "as its image:"
+			}
 			if r.built == "" {
-				notice(fmt.Sprintf("service %q reads this text through YAML aliases, and %s: the built image, not one to pull", r.name, s.built))
+				notice(fmt.Sprintf("service %q reads this text %s, and %s: the built image, not one to pull", r.name, how, s.built))
 			}
 		}
 		return nil
@@ -405,14 +469,14 @@ func varName(expr string) string {
 // written (relative to the file's directory) after interpolation with
 // vars. Remote includes (oci://, git URLs) are Compose's to fetch and
 // are not listed. includes are the include: entries among them, with
-// what reading the included projects needs.
-func ComposeLinks(data []byte, vars func(string) (string, bool)) (links []string, includes []ComposeInclude, err error) {
+// what reading the included projects needs, and extends the extends:.
+func ComposeLinks(data []byte, vars func(string) (string, bool)) (links []string, includes []ComposeInclude, extends []ComposeExtends, err error) {
 	if !bytes.Contains(data, []byte("include")) && !bytes.Contains(data, []byte("extends")) && !bytes.Contains(data, []byte(`\`)) {
-		return nil, nil, nil // no such key, however quoted (a \ escape could spell one)
+		return nil, nil, nil, nil // no such key, however quoted (a \ escape could spell one)
 	}
 	docs, err := decodeAll(data)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	includes = composeIncludes(docs, vars)
 	for _, inc := range includes {
@@ -428,14 +492,34 @@ func ComposeLinks(data []byte, vars func(string) (string, bool)) (links []string
 			continue
 		}
 		for _, e := range mergedEntries(deref(services)) {
-			if _, ext := mergedField(deref(e[1]), "extends"); ext != nil {
-				if file, ok := localPath(lookup(deref(ext), "file"), vars); ok {
-					links = append(links, file)
-				}
+			svc := deref(e[1])
+			_, ext := mergedField(svc, "extends")
+			if ext == nil || deref(ext).Kind != yaml.MappingNode {
+				continue
 			}
+			file, ok := localPath(lookup(deref(ext), "file"), vars)
+			if !ok {
+				continue
+			}
+			links = append(links, file)
+			ce := ComposeExtends{Service: e[0].Value, File: file}
+			if base := deref(lookup(deref(ext), "service")); base != nil && base.Kind == yaml.ScalarNode {
+				ce.Base, _, _ = interpolate(base.Value, vars)
+			}
+			if _, b := mergedField(svc, "build"); b != nil && deref(b).Tag != "!reset" {
+				ce.Builds = true
+			}
+			extends = append(extends, ce)
 		}
 	}
-	return links, includes, nil
+	return links, includes, extends, nil
+}
+
+// A ComposeExtends is a service that extends Base, a service of File (as
+// written, interpolated); Builds says it has a build: of its own.
+type ComposeExtends struct {
+	Service, File, Base string
+	Builds              bool
 }
 
 // A ComposeInclude is one include: entry: its files, the first of which

@@ -44,6 +44,19 @@ func TestFindComposeLayouts(t *testing.T) {
 		{"build: !override builds",
 			"services:\n  api:\n    build: !override ./api\n    image: acme/api:2\n",
 			"skip 4 \"acme/api:2\": service \"api\" builds it (build: here): the name it tags, not an image to pull\n", ""},
+		{"a service that extends one in the same file and builds uses its image as the build's name",
+			"services:\n  _base:\n    image: acme/app:dev\n    profiles: [abstract]\n  mid:\n    extends: _base\n" +
+				"  web:\n    extends: {service: mid}\n    build: .\n  db:\n    extends: _base\n    image: postgres:16\n",
+			"ref 12:12 service db \"postgres:16\" docker.io/library/postgres:16\n" +
+				"skip 3 \"acme/app:dev\": service \"web\" builds it (build: here): the name it tags, not an image to pull\n" +
+				"skip 3 \"acme/app:dev\": service \"_base\" reads this text as its image:, and service \"web\" builds it (build: here): the built image, not one to pull\n" +
+				"skip 3 \"acme/app:dev\": service \"mid\" reads this text through extends:, and service \"web\" builds it (build: here): the built image, not one to pull\n",
+			"services:\n  _base:\n    image: acme/app:dev\n    profiles: [abstract]\n  mid:\n    extends: _base\n" +
+				"  web:\n    extends: {service: mid}\n    build: .\n  db:\n    extends: _base\n    image: postgres:16" + d + "\n"},
+		{"a service that extends one in the same file and pulls reads its image",
+			"services:\n  _base:\n    image: acme/app:1\n  web:\n    extends: _base\n",
+			"ref 3:12 service _base \"acme/app:1\" docker.io/acme/app:1\n",
+			"services:\n  _base:\n    image: acme/app:1" + d + "\n  web:\n    extends: _base\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

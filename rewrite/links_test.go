@@ -25,7 +25,7 @@ func TestComposeLinks(t *testing.T) {
 		{"escaped key", "\"\\x69nclude\": [c.yml]\nservices: {}\n", []string{"c.yml"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := ComposeLinks([]byte(tc.data), vars)
+			got, _, _, err := ComposeLinks([]byte(tc.data), vars)
 			if err != nil {
 				t.Fatal(err)
 			}
