@@ -325,7 +325,9 @@ func (s *scanner) prepareCompose(names, roots []string) *composeSet {
 	for _, p := range order {
 		for _, f := range p.files {
 			if _, ok := c.envs[f]; !ok {
-				c.envs[f] = rewrite.ComposeEnv{Lookup: mapLookup(p.env), Built: map[string]string{}, Extended: map[string]string{}}
+				// Built is filled as the projects load; if one cannot, the
+				// scan stops before any file is read.
+				c.envs[f] = rewrite.ComposeEnv{Lookup: mapLookup(p.env), Built: map[string]string{}, Loaded: true, Extended: map[string]string{}}
 				c.vars[f] = p.env
 			}
 		}

@@ -331,3 +331,32 @@ func TestComposeExtendsBuilt(t *testing.T) {
 		t.Errorf("references and notices (-want +got):\n%s", diff)
 	}
 }
+
+// TestComposeOverrideResetsBuild: an override file that removes a
+// service's build: with !reset makes the base file's image: one Compose
+// pulls, and pin reads it so.
+func TestComposeOverrideResetsBuild(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"compose.yaml":          "services:\n  api:\n    build: ./api\n    image: acme/api:1\n  web:\n    build: ./web\n    image: acme/web:1\n",
+		"compose.override.yaml": "services:\n  api:\n    build: !reset null\n",
+	})
+	res, err := List(context.Background(), Options{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res.Refs {
+		got = append(got, filepath.Base(r.File)+": "+r.Image)
+	}
+	for _, n := range res.Notices {
+		got = append(got, filepath.Base(n.File)+": "+n.Text+": "+n.Reason)
+	}
+	want := []string{
+		"compose.yaml: docker.io/acme/api:1",
+		`compose.yaml: acme/web:1: service "web" builds it (build: here): the name it tags, not an image to pull`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("references and notices (-want +got):\n%s", diff)
+	}
+}

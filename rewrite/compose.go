@@ -25,6 +25,10 @@ type ComposeEnv struct {
 	// ("in compose.yaml"), so that their image: is known as the name of what
 	// they build.
 	Built map[string]string
+	// Loaded says Built is what Compose made of every project the file
+	// is loaded in: a build: of the file's that is not in it was
+	// removed by a later file (build: !reset null in an override).
+	Loaded bool
 	// Extended says, for a service of this file that a service of another
 	// file extends and builds, why its image: is the name of a build
 	// ("service \"web\" in compose.yaml extends it and builds it").
@@ -268,10 +272,13 @@ type composeRead struct {
 // image, or "" when it pulls it.
 func composeBuilt(svc *yaml.Node, name string, env ComposeEnv) string {
 	// Compose's !reset tag removes a build: (in an override file, say).
-	if _, b := mergedField(svc, "build"); b != nil && deref(b).Tag != "!reset" {
+	_, b := mergedField(svc, "build")
+	here := b != nil && deref(b).Tag != "!reset"
+	why, built := env.Built[name]
+	switch {
+	case here && (built || !env.Loaded): // unless a later file resets it
 		return fmt.Sprintf("service %q builds it (build: here)", name)
-	}
-	if why, ok := env.Built[name]; ok {
+	case built:
 		return fmt.Sprintf("service %q builds it (build: %s)", name, why)
 	}
 	return env.Extended[name]
