@@ -300,7 +300,7 @@ func (s *scanner) prepareCompose(names, roots []string) *composeSet {
 			read[n] = data
 			links, _, _, _ := rewrite.ComposeLinks(data, nil)
 			for _, l := range links {
-				linked[filepath.Clean(filepath.Join(filepath.Dir(n), l))] = true
+				linked[linkPath(n, l)] = true
 			}
 		}
 	}
@@ -442,10 +442,10 @@ func (c *composeSet) follow(files, roots []string, read map[string][]byte) {
 			continue // the finder reports it with its line
 		}
 		for _, e := range extends {
-			c.extends = append(c.extends, composeExtends{from: f, to: filepath.Clean(filepath.Join(filepath.Dir(f), e.File)), ComposeExtends: e})
+			c.extends = append(c.extends, composeExtends{from: f, to: linkPath(f, e.File), ComposeExtends: e})
 		}
 		for _, l := range links {
-			target := filepath.Clean(filepath.Join(filepath.Dir(f), l))
+			target := linkPath(f, l)
 			if _, ok := c.envs[target]; ok {
 				continue
 			}
@@ -474,15 +474,16 @@ func (c *composeSet) follow(files, roots []string, read map[string][]byte) {
 // f's, and for what those leave unset, the entry's env_file or else the
 // .env in the included project's directory.
 func includedVars(f string, inc rewrite.ComposeInclude, parent map[string]string) map[string]string {
-	dir := filepath.Dir(f)
 	var files []string
 	for _, e := range inc.EnvFiles {
-		files = append(files, filepath.Join(dir, e))
+		if e != "/dev/null" { // Compose's way to read no .env
+			files = append(files, linkPath(f, e))
+		}
 	}
-	if len(files) == 0 {
-		project := filepath.Dir(filepath.Join(dir, inc.Paths[0]))
+	if len(inc.EnvFiles) == 0 {
+		project := filepath.Dir(linkPath(f, inc.Paths[0]))
 		if inc.ProjectDir != "" {
-			project = filepath.Join(dir, inc.ProjectDir)
+			project = linkPath(f, inc.ProjectDir)
 		}
 		if p := filepath.Join(project, ".env"); isFile(p) {
 			files = []string{p}
@@ -500,6 +501,24 @@ func includedVars(f string, inc rewrite.ComposeInclude, parent map[string]string
 		}
 	}
 	return vars
+}
+
+// linkPath is the file that l, a path written in file f, names: relative
+// to f's directory, or absolute (${PWD}/common.yml, say), and then given
+// in the form of f's name, so that a file the walk finds too has one name.
+func linkPath(f, l string) string {
+	dir := filepath.Dir(f)
+	if filepath.IsAbs(l) && !filepath.IsAbs(f) {
+		if abs, err := filepath.Abs(dir); err == nil {
+			if rel, err := filepath.Rel(abs, l); err == nil {
+				l = rel
+			}
+		}
+	}
+	if filepath.IsAbs(l) {
+		return filepath.Clean(l)
+	}
+	return filepath.Join(dir, l)
 }
 
 // insideAny reports whether the absolute path abs lies under one of roots.

@@ -3,6 +3,7 @@ package pin
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -356,6 +357,41 @@ func TestComposeOverrideResetsBuild(t *testing.T) {
 		"compose.yaml: docker.io/acme/api:1",
 		`compose.yaml: acme/web:1: service "web" builds it (build: here): the name it tags, not an image to pull`,
 	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("references and notices (-want +got):\n%s", diff)
+	}
+}
+
+// TestComposeAbsoluteLinks: include: and extends: may name files by
+// absolute paths (${PWD}/common/inc.yml, say), as may an include's
+// env_file; Compose reads them as written.
+func TestComposeAbsoluteLinks(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"common/inc.yml":  "services:\n  inc:\n    image: redis:${RTAG}\n",
+		"common/x.env":    "RTAG=7\n",
+		"common/base.yml": "services:\n  b:\n    image: acme/base:1\n",
+	})
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "include:\n  - path: ABS/common/inc.yml\n    env_file: ABS/common/x.env\nservices:\n  app:\n    extends: {file: ABS/common/base.yml, service: b}\n"
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(strings.ReplaceAll(src, "ABS", abs)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := List(context.Background(), Options{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res.Refs {
+		got = append(got, filepath.Base(r.File)+": "+r.Image)
+	}
+	for _, n := range res.Notices {
+		got = append(got, filepath.Base(n.File)+": "+n.Text+": "+n.Reason)
+	}
+	want := []string{"base.yml: docker.io/acme/base:1", "inc.yml: docker.io/library/redis:7"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("references and notices (-want +got):\n%s", diff)
 	}
