@@ -17,6 +17,7 @@ func FuzzCompose(f *testing.F) {
 		}
 	}
 	f.Add([]byte("services:\n  a: &a {image: \"x:1\"}\n  b: *a\n  c: {<<: [*a], image: ${I:-y:2}}\n"))
+	f.Add([]byte("x-s: &s\n  w: {image: a:1}\nservices:\n  <<: *s\n  b:\n    extends: w\n    build: .\n  c:\n    build: !reset null\n    image: !override \"d:2\"\n  e: {image: !reset f:3}\n"))
 	env := ComposeEnv{
 		Lookup: func(k string) (string, bool) {
 			if k == "SET" {
