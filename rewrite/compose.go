@@ -204,13 +204,8 @@ func mergedEntries(m *yaml.Node) [][2]*yaml.Node {
 			}
 		}
 		for _, v := range merges {
-			v = deref(v)
-			srcs := []*yaml.Node{v}
-			if v.Kind == yaml.SequenceNode {
-				srcs = v.Content
-			}
-			for _, s := range srcs {
-				walk(deref(s))
+			for _, s := range mergeSources(v) {
+				walk(s)
 			}
 		}
 	}
@@ -239,18 +234,13 @@ func mergedFieldSeen(m *yaml.Node, key string, seen map[*yaml.Node]bool) (*yaml.
 		if k.Value == key && k.Tag != "!!merge" {
 			return k, v
 		}
-		if k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0) {
+		if isMergeKey(k) {
 			merges = append(merges, v)
 		}
 	}
 	for _, v := range merges {
-		v = deref(v)
-		srcs := []*yaml.Node{v}
-		if v.Kind == yaml.SequenceNode {
-			srcs = v.Content
-		}
-		for _, s := range srcs {
-			if k, val := mergedFieldSeen(deref(s), key, seen); val != nil {
+		for _, s := range mergeSources(v) {
+			if k, val := mergedFieldSeen(s, key, seen); val != nil {
 				return k, val
 			}
 		}

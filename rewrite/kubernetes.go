@@ -299,12 +299,8 @@ func splitKeyIn(m *yaml.Node, seen map[*yaml.Node]bool) string {
 		if !isMergeKey(k) {
 			continue
 		}
-		from := []*yaml.Node{v}
-		if v = deref(v); v.Kind == yaml.SequenceNode {
-			from = v.Content
-		}
-		for _, f := range from {
-			if key := splitKeyIn(deref(f), seen); key != "" {
+		for _, f := range mergeSources(v) {
+			if key := splitKeyIn(f, seen); key != "" {
 				return key
 			}
 		}

@@ -136,6 +136,21 @@ func isMergeKey(k *yaml.Node) bool {
 	return k.Kind == yaml.ScalarNode && (k.Tag == "!!merge" || k.Value == "<<" && k.Style == 0)
 }
 
+// mergeSources are the nodes the value v of a merge key brings in: v, or
+// the items of the sequence it is, each with its alias followed.
+func mergeSources(v *yaml.Node) []*yaml.Node {
+	v = deref(v)
+	srcs := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		srcs = v.Content
+	}
+	out := make([]*yaml.Node, len(srcs))
+	for i, s := range srcs {
+		out[i] = deref(s)
+	}
+	return out
+}
+
 // inExtension reports whether n is written below an x- key, which Compose
 // leaves to other tools.
 func (s *sharing) inExtension(n *yaml.Node) bool {
