@@ -77,6 +77,8 @@ type scanner struct {
 	cfg     *Config
 	// compose is the environment of each Compose file, set by scan.
 	compose map[string]rewrite.ComposeEnv
+	// named are the files named on the command line, set by scan.
+	named map[string]bool
 	// dropData keeps no file's bytes past its finder: verify needs only
 	// the references, and its memory then does not grow with the bytes.
 	dropData bool
@@ -119,6 +121,10 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 		}
 		if !info.IsDir() {
 			names = append(names, filepath.Clean(p))
+			if s.named == nil {
+				s.named = map[string]bool{}
+			}
+			s.named[filepath.Clean(p)] = true
 			continue
 		}
 		found, skipped, err := s.walk(p)
@@ -257,6 +263,10 @@ func (s *scanner) read(name string) (*File, []Notice, error) {
 	if !known && len(found.Refs) == 0 && len(notices) == 0 {
 		return nil, nil, &FileError{File: name, Err: errors.New("pin does not know this kind of file, and it reads as a Dockerfile with no image in it"),
 			hint: "pin reads Kubernetes YAML (*.yaml, *.yml), Compose files (compose*.yaml, docker-compose*.yml, or names under compose: in .pin.yaml) and Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, *.containerfile)"}
+	}
+	if kind == rewrite.Kubernetes && s.named[name] && len(found.Refs) == 0 && len(notices) == 0 && rewrite.ComposeLike(data) {
+		return nil, nil, &FileError{File: name, Err: errors.New("its services: are Compose's, but pin reads it as a Kubernetes manifest and finds no image in it"),
+			hint: "name it under compose: in .pin.yaml to have it read as a Compose file (pin takes compose*.yaml and docker-compose*.yml for Compose by their names)"}
 	}
 	if len(found.Refs) == 0 {
 		return nil, notices, nil

@@ -69,6 +69,35 @@ func FindKubernetes(data []byte) (Found, error) {
 }
 
 // decodeAll decodes every document of a YAML stream.
+// ComposeLike reports whether data reads as a Compose file rather than
+// Kubernetes objects: a document, not an object, whose services: maps a
+// service to an image: or a build:.
+func ComposeLike(data []byte) bool {
+	docs, err := decodeAll(data)
+	if err != nil {
+		return false
+	}
+	for _, doc := range docs {
+		if len(doc.Content) == 0 {
+			continue
+		}
+		root := doc.Content[0]
+		if objectName(root) != "" {
+			continue
+		}
+		services := lookup(root, "services")
+		if services == nil || services.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 1; i < len(services.Content); i += 2 {
+			if svc := services.Content[i]; lookup(svc, "image") != nil || lookup(svc, "build") != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func decodeAll(data []byte) ([]*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, bom)))
 	var docs []*yaml.Node
