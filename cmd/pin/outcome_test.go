@@ -264,3 +264,35 @@ func TestSummaryFailsAfterUpdate(t *testing.T) {
 		}
 	}
 }
+
+// An error that happened before the signal is still reported: the signal
+// stands only for what it cut short.
+func TestInterruptedKeepsEarlierErrors(t *testing.T) {
+	host := hangingRegistry(t)
+	pod := func(tag string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n" +
+			"    - {name: a, image: nginx:1.25" + tag + "}\n    - {name: b, image: ghcr.io/acme/app:1" + tag + "}\n"
+	}
+	dir := chtree(t, map[string]string{"pod.yaml": pod("")})
+	args := []string{"--mirror", "docker.io=127.0.0.1:1", "--mirror", "ghcr.io=" + host}
+	for _, cmd := range []string{"update", "verify"} {
+		if cmd == "verify" {
+			writeFiles(t, dir, map[string]string{"pod.yaml": pod("@" + digestA),
+				"images.lock": "# images.lock: written by `pin update`; `pin verify` checks it. Do not edit.\nversion: 1\nimages:\n" +
+					"  - image: docker.io/library/nginx:1.25\n    digest: " + digestA + "\n    sources: [pod.yaml]\n" +
+					"  - image: ghcr.io/acme/app:1\n    digest: " + digestA + "\n    sources: [pod.yaml]\n"})
+		}
+		r := runInterrupted(t, append([]string{cmd}, args...)...).want(t, 2)
+		var got []string
+		for _, l := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+			if strings.HasPrefix(l, "pin: ") && strings.Contains(l, `"nginx:1.25`) && strings.Contains(l, "127.0.0.1:1: ") && strings.HasSuffix(l, "connection refused (pod.yaml:6)") {
+				l = "nginx error"
+			}
+			got = append(got, l)
+		}
+		want := []string{"nginx error", "pin: interrupted", "hint: check that 127.0.0.1:1, the mirror for docker.io, is reachable"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: stderr (-want +got):\n%s\n%s", cmd, diff, r.stderr)
+		}
+	}
+}

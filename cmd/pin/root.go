@@ -153,14 +153,25 @@ func (g *globals) setup(c *cobra.Command) error {
 	return nil
 }
 
-// stopped is err, or errInterrupted when a signal cut the run short: what
-// a cancelled run could not do is not the user's to fix. A run that
-// finished (verify's problems, update's exit 3) keeps its outcome.
+// stopped is err, with errInterrupted once for what a signal cut short:
+// what a cancelled run could not do is not the user's to fix. An error
+// that is not the cancellation's (a registry that refused, before the
+// signal) is kept. A run that finished (verify's problems, update's
+// exit 3) keeps its outcome.
 func (g *globals) stopped(err error) error {
-	if err == nil || g.ctx.Err() == nil || errors.Is(err, pin.ErrVerifyFailed) || errors.Is(err, errChanged) {
+	if err == nil || g.ctx.Err() == nil || errors.Is(err, pin.ErrVerifyFailed) || errors.Is(err, errChanged) || errors.Is(err, errInterrupted) {
 		return err
 	}
-	return errInterrupted
+	var kept []error
+	for _, e := range flatten(err) {
+		if !errors.Is(e, context.Canceled) {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) == 0 {
+		return errInterrupted
+	}
+	return errors.Join(append(kept, errInterrupted)...)
 }
 
 // options builds the shared options; online adds a registry resolver.
