@@ -68,10 +68,10 @@ func FindKubernetes(data []byte) (Found, error) {
 	return f, nil
 }
 
-// decodeAll decodes every document of a YAML stream.
 // ComposeLike reports whether data reads as a Compose file rather than
 // Kubernetes objects: a document, not an object, whose services: maps a
-// service to an image: or a build:.
+// service to an image: string, as Compose's is, or to a build:. (A Helm
+// values file's image: {repository, tag} is not Compose's.)
 func ComposeLike(data []byte) bool {
 	docs, err := decodeAll(data)
 	if err != nil {
@@ -85,12 +85,13 @@ func ComposeLike(data []byte) bool {
 		if objectName(root) != "" {
 			continue
 		}
-		services := lookup(root, "services")
+		services := deref(lookup(root, "services"))
 		if services == nil || services.Kind != yaml.MappingNode {
 			continue
 		}
 		for i := 1; i < len(services.Content); i += 2 {
-			if svc := services.Content[i]; lookup(svc, "image") != nil || lookup(svc, "build") != nil {
+			svc := deref(services.Content[i])
+			if img := deref(lookup(svc, "image")); img != nil && img.Kind == yaml.ScalarNode || lookup(svc, "build") != nil {
 				return true
 			}
 		}
@@ -98,6 +99,7 @@ func ComposeLike(data []byte) bool {
 	return false
 }
 
+// decodeAll decodes every document of a YAML stream.
 func decodeAll(data []byte) ([]*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, bom)))
 	var docs []*yaml.Node

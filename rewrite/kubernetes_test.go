@@ -106,3 +106,28 @@ func TestFindKubernetesLayouts(t *testing.T) {
 		})
 	}
 }
+
+// ComposeLike takes a services: whose image: is a string, as Compose's
+// must be, or that builds, for Compose's; a Helm values file's services:
+// with image: {repository, tag} is not.
+func TestComposeLike(t *testing.T) {
+	tests := []struct {
+		data string
+		want bool
+	}{
+		{"services:\n  web:\n    image: nginx:1.27\n", true},
+		{"services:\n  web:\n    build: ./web\n", true},
+		{"services:\n  web:\n    image: !override nginx:1.27\n", true},
+		{"x: &img nginx:1.27\nservices:\n  web:\n    image: *img\n", true},
+		{"services:\n  web:\n    image:\n      repository: nginx\n      tag: \"1.27\"\n", false},
+		{"services:\n  web:\n    image: [nginx]\n", false},
+		{"apiVersion: v1\nkind: List\nitems: []\nservices:\n  web:\n    image: nginx:1.27\n", false},
+		{"", false},
+		{"services: []\n", false},
+	}
+	for _, tt := range tests {
+		if got := ComposeLike([]byte(tt.data)); got != tt.want {
+			t.Errorf("ComposeLike(%q) = %v, want %v", tt.data, got, tt.want)
+		}
+	}
+}
