@@ -289,7 +289,8 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 
 // template returns the text of v when it is a template that YAML reads
 // as a flow mapping, as it does an unquoted {{ .Values.image }}, or "".
-// It is the text from the first "{{" to the last "}}" of v's line.
+// It is the text from the first "{{" to where its braces balance, or else
+// to the last "}}" of v's line.
 func (k kubeFinder) template(v *yaml.Node) string {
 	if v.Kind != yaml.MappingNode || v.Style&yaml.FlowStyle == 0 {
 		return ""
@@ -304,6 +305,19 @@ func (k kubeFinder) template(v *yaml.Node) string {
 	}
 	if !bytes.HasPrefix(line, []byte("{{")) {
 		return ""
+	}
+	// The template ends where its braces balance: in a flow mapping
+	// ({name: a, image: {{ .Values.image }}}) the mapping's own } follows.
+	depth := 0
+	for i, c := range line {
+		switch c {
+		case '{':
+			depth++
+		case '}':
+			if depth--; depth == 0 {
+				return string(line[:i+1])
+			}
+		}
 	}
 	if end := bytes.LastIndex(line, []byte("}}")); end > 0 {
 		line = line[:end+2]

@@ -57,6 +57,10 @@ func TestFindKubernetesLayouts(t *testing.T) {
 			"ref 9:12 Pod/p \"redis:7\" docker.io/library/redis:7\n" +
 				"skip 7 \"{{ .Values.image }}\": a template, not a reference until rendered\n",
 			kubePod("  - name: a\n    image: {{ .Values.image }} # the app\n  - name: b\n    image: redis:7" + d + "\n")},
+		{"a Helm template in a flow mapping: the text ends where the template does",
+			kubePod("  - {name: a, image: {{ .Values.image }}}\n  - {name: b, image: {{ .Values.b }}, imagePullPolicy: Always}\n"),
+			"skip 6 \"{{ .Values.image }}\": a template, not a reference until rendered\n" +
+				"skip 7 \"{{ .Values.b }}\": a template, not a reference until rendered\n", ""},
 		{"an image: below an image: mapping",
 			"apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec:\n  image:\n    pullPolicy: Always\n    image: nginx:1.25\n",
 			"ref 7:12 Thing/t \"nginx:1.25\" docker.io/library/nginx:1.25\n",
