@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/pin-tool/pin"
 	"github.com/spf13/cobra"
@@ -44,8 +47,11 @@ func listCmd(g *globals) *cobra.Command {
 			}
 			for _, n := range append(res.Notices, res.Ignored...) {
 				text := n.Text
-				if text == "" {
+				switch {
+				case text == "":
 					text = "-"
+				case strings.ContainsFunc(text, func(r rune) bool { return !unicode.IsPrint(r) }):
+					text = strconv.Quote(text) // a line break or a tab would break the table
 				}
 				loc := n.File
 				if n.Line > 0 {
