@@ -70,8 +70,8 @@ func FindKubernetes(data []byte) (Found, error) {
 
 // ComposeLike reports whether data reads as a Compose file rather than
 // Kubernetes objects: a document, not an object, whose services: maps a
-// service to an image: string, as Compose's is, or to a build:. (A Helm
-// values file's image: {repository, tag} is not Compose's.)
+// service to an image: string, as Compose's is, a build: or an extends:.
+// (A Helm values file's image: {repository, tag} is not Compose's.)
 func ComposeLike(data []byte) bool {
 	docs, err := decodeAll(data)
 	if err != nil {
@@ -91,7 +91,7 @@ func ComposeLike(data []byte) bool {
 		}
 		for i := 1; i < len(services.Content); i += 2 {
 			svc := deref(services.Content[i])
-			if img := deref(lookup(svc, "image")); img != nil && img.Kind == yaml.ScalarNode || lookup(svc, "build") != nil {
+			if img := deref(lookup(svc, "image")); img != nil && img.Kind == yaml.ScalarNode || lookup(svc, "build") != nil || lookup(svc, "extends") != nil {
 				return true
 			}
 		}
