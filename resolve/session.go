@@ -106,13 +106,15 @@ func (r *Resolver) session(ctx context.Context, repo name.Repository) (session, 
 		if err != nil {
 			return session{}, fmt.Errorf("looking up credentials for %s: %w", repo.RegistryStr(), err)
 		}
-		tok := &transport.Token{}
 		if strings.EqualFold(p.challenge.Scheme, "bearer") {
-			if tok, err = r.token(ctx, repo, auth, p.challenge); err != nil {
+			tok, err := r.token(ctx, repo, auth, p.challenge)
+			if err != nil {
 				return session{}, err
 			}
+			b := &bearer{r: r, repo: repo, auth: auth, challenge: p.challenge, token: tok.Token}
+			return session{rt: b, scheme: p.scheme}, nil
 		}
-		rt, err := transport.FromToken(repo.Registry, auth, r.rt, p.challenge, tok)
+		rt, err := transport.FromToken(repo.Registry, auth, r.rt, p.challenge, &transport.Token{})
 		if err != nil {
 			return session{}, err
 		}
@@ -139,4 +141,61 @@ func (r *Resolver) token(ctx context.Context, repo name.Repository, auth authn.A
 		tok.Token = tok.AccessToken // some token servers send only access_token
 	}
 	return tok, nil
+}
+
+// bearer sends a repository's requests with its token. A 401 (the token
+// expired, during a long run) fetches a token again, once per request,
+// for the repository's pull scope: go-containerregistry's own refresh
+// asks only for the scopes a 401 names, and a registry that names none
+// would get a request for a token good for nothing.
+type bearer struct {
+	r         *Resolver
+	repo      name.Repository
+	auth      authn.Authenticator
+	challenge *transport.Challenge
+
+	mu    sync.Mutex
+	token string
+}
+
+func (b *bearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	b.mu.Lock()
+	tok := b.token
+	b.mu.Unlock()
+	resp, err := b.send(req, tok)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || req.URL.Host != b.repo.RegistryStr() {
+		return resp, err
+	}
+	if tok, err = b.refresh(req.Context(), tok); err != nil {
+		resp.Body.Close()
+		return nil, err
+	}
+	resp.Body.Close()
+	return b.send(req, tok)
+}
+
+// send sends req with tok, to the registry's host only: a redirect
+// elsewhere (blob storage, say) does not get the token.
+func (b *bearer) send(req *http.Request, tok string) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	if req.URL.Host == b.repo.RegistryStr() {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	return b.r.rt.RoundTrip(req)
+}
+
+// refresh returns a new token in place of stale, fetching it unless
+// another request already has.
+func (b *bearer) refresh(ctx context.Context, stale string) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.token != stale {
+		return b.token, nil
+	}
+	tok, err := b.r.token(ctx, b.repo, b.auth, b.challenge)
+	if err != nil {
+		return "", err
+	}
+	b.token = tok.Token
+	return b.token, nil
 }
