@@ -136,7 +136,10 @@ func (e *Error) Hint() string {
 	var cert *tls.CertificateVerificationError
 	var plain *PlainHTTPError
 	refused := errors.As(e.Err, &plain) // pin refused a plain HTTP request
+	var cred *CredentialError
 	switch {
+	case errors.As(e.Err, &cred):
+		return cred.Hint()
 	case errors.As(e.Err, &cert):
 		return fmt.Sprintf("the certificate of %s could not be verified; if you trust that registry, use --insecure-registry %s", host, host)
 	case strings.Contains(e.Error(), "server gave HTTP response to HTTPS client"):
@@ -148,14 +151,14 @@ func (e *Error) Hint() string {
 	// go-containerregistry tries plain HTTP beside HTTPS for a private
 	// address, which pin refuses: what HTTPS answered comes first.
 	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
-		return fmt.Sprintf("check the credentials for %s in your Docker config (docker login %s), and the spelling of the image", host, host)
+		return fmt.Sprintf("check the credentials for %s in your Docker config (%s), and the spelling of the image", host, login(host))
 	case e.Status == http.StatusNotFound:
 		if errors.Is(e, ErrNotFound) {
 			return "check the spelling of the image and tag"
 		}
 		return fmt.Sprintf("check that %s is a container registry", host)
 	case e.Status == http.StatusTooManyRequests:
-		return fmt.Sprintf("%s is rate limiting: try again later, log in (docker login %s), or use --mirror %s=HOST[/PREFIX]", host, host, reg)
+		return fmt.Sprintf("%s is rate limiting: try again later, log in (%s), or use --mirror %s=HOST[/PREFIX]", host, login(host), reg)
 	case e.Status >= 500:
 		return fmt.Sprintf("%s failed; try again later, or use --mirror %s=HOST[/PREFIX]", host, reg)
 	case errors.Is(e.Err, context.Canceled):
@@ -175,4 +178,14 @@ func (e *Error) Hint() string {
 func isNetwork(err error) bool {
 	var nerr net.Error
 	return errors.As(err, &nerr)
+}
+
+// login is the docker login that stores credentials for host where pin,
+// like docker, reads them: Docker Hub's under https://index.docker.io/v1/,
+// which `docker login` writes and `docker login index.docker.io` does not.
+func login(host string) string {
+	if imageref.CanonicalRegistry(host) == imageref.DockerHub {
+		return "docker login"
+	}
+	return "docker login " + host
 }

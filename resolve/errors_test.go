@@ -50,12 +50,12 @@ func TestError(t *testing.T) {
 		name: "denied",
 		err:  &Error{Ref: ref, Registry: "index.docker.io", Status: 403, Err: status(manifest, 403, transport.Diagnostic{Code: transport.DeniedErrorCode, Message: "requested access to the resource is denied"})},
 		want: `resolving "docker.io/library/nginx:1.25" at index.docker.io: 403 Forbidden: requested access to the resource is denied`,
-		hint: "check the credentials for index.docker.io in your Docker config (docker login index.docker.io), and the spelling of the image",
+		hint: "check the credentials for index.docker.io in your Docker config (docker login), and the spelling of the image",
 	}, {
 		name: "rate limited",
 		err:  &Error{Ref: ref, Registry: "index.docker.io", Status: 429, Err: status(manifest, 429), registry: "docker.io"},
 		want: `resolving "docker.io/library/nginx:1.25" at index.docker.io: 429 Too Many Requests`,
-		hint: "index.docker.io is rate limiting: try again later, log in (docker login index.docker.io), or use --mirror docker.io=HOST[/PREFIX]",
+		hint: "index.docker.io is rate limiting: try again later, log in (docker login), or use --mirror docker.io=HOST[/PREFIX]",
 	}, {
 		name: "not from the registry",
 		err:  &Error{Ref: ref, Registry: "r.io", Err: errors.New("registry sent a malformed Docker-Content-Digest")},

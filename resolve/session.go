@@ -104,7 +104,7 @@ func (r *Resolver) session(ctx context.Context, repo name.Repository) (session, 
 		}
 		auth, err := r.keychain.Resolve(repo)
 		if err != nil {
-			return session{}, fmt.Errorf("looking up credentials for %s: %w", repo.RegistryStr(), err)
+			return session{}, credentialError(repo.RegistryStr(), err)
 		}
 		if strings.EqualFold(p.challenge.Scheme, "bearer") {
 			tok, err := r.token(ctx, repo, auth, p.challenge)
@@ -134,6 +134,11 @@ func (r *Resolver) token(ctx context.Context, repo name.Repository, auth authn.A
 		return &transport.Token{Token: cfg.RegistryToken}, nil
 	}
 	tok, err := transport.Exchange(ctx, repo.Registry, auth, r.rt, []string{repo.Scope(transport.PullScope)}, ch)
+	if err != nil && strings.HasPrefix(err.Error(), "no token in bearer response") {
+		// go-containerregistry quotes the whole answer, which may hold a
+		// secret under another name (refresh_token, id_token).
+		return nil, errors.New("the token service's answer holds no token")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -198,4 +203,42 @@ func (b *bearer) refresh(ctx context.Context, stale string) (string, error) {
 	}
 	b.token = tok.Token
 	return b.token, nil
+}
+
+// CredentialError is a registry's credentials that could not be read
+// from the Docker config: a credential helper that failed or is not
+// installed, or a config that does not parse.
+type CredentialError struct {
+	Registry string
+	reason   string // the keychain's error, without what a helper printed
+	helper   bool   // a credential helper failed
+}
+
+// credentialError makes err, from the keychain, a *CredentialError.
+// docker-credential-helpers quotes a failed helper's output, which may
+// be the secret: it is cut, and only the helper's exit status is kept.
+func credentialError(registry string, err error) *CredentialError {
+	msg := err.Error()
+	e := &CredentialError{Registry: registry, reason: msg}
+	if before, _, ok := strings.Cut(msg, ", out: `"); ok {
+		msg = before
+	}
+	if rest, ok := strings.CutPrefix(msg, "error getting credentials - err: "); ok {
+		e.helper, e.reason = true, "credential helper failed: "+rest
+	} else if strings.Contains(msg, "error getting credentials") {
+		e.helper, e.reason = true, "credential helper failed"
+	}
+	return e
+}
+
+func (e *CredentialError) Error() string {
+	return fmt.Sprintf("reading the credentials for %s from the Docker config: %s", e.Registry, e.reason)
+}
+
+// Hint says what to do about e.
+func (e *CredentialError) Hint() string {
+	if e.helper {
+		return fmt.Sprintf("fix the credential helper that your Docker config names for %s (credsStore or credHelpers), or remove it to pull anonymously", e.Registry)
+	}
+	return "fix the Docker config ($DOCKER_CONFIG/config.json or ~/.docker/config.json)"
 }

@@ -93,6 +93,17 @@ func TestSecretsNeverShow(t *testing.T) {
 			credHelper(t, canaryWrong)
 			writeHelperConfig(t, cfg, reg.Host)
 		}, false},
+		{"credential helper that fails", func(t *testing.T, cfg string) {
+			// It prints the secret, then fails: docker-credential-helpers
+			// quotes that output in its error.
+			dir := t.TempDir()
+			script := fmt.Sprintf("#!/bin/sh\nprintf '{\"Username\":\"%s\",\"Secret\":\"%s\"}'\nexit 1\n", canaryUser, canaryPass)
+			if err := os.WriteFile(filepath.Join(dir, "docker-credential-pintest"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			writeHelperConfig(t, cfg, reg.Host)
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +127,7 @@ func TestSecretsNeverShow(t *testing.T) {
 					r.want(t, 0)
 				default:
 					r.want(t, 2)
-					if args[0] == "update" && args[1] == "-v" && len(args) == 2 {
+					if args[0] == "update" && args[1] == "-v" && len(args) == 2 && tt.name != "credential helper that fails" {
 						// The whole message: reference, registry, status, file:line, hint.
 						ref := `pin: resolving "` + reg.Host + "/acme/app:1@sha256:"
 						want := " at " + reg.Host + ": 401 Unauthorized (app.yaml:6)"
