@@ -244,6 +244,11 @@ func (d *dfFinder) reference(w word, sc argScope, ignored bool) error {
 		if ignored {
 			return notice("pin:ignore")
 		}
+		if w.expand && strings.ContainsAny(w.text, "\"'"+string(d.esc)) {
+			// BuildKit's lexer takes them out (alpine:"3" is alpine:3),
+			// and a digest has no place among them.
+			return &Error{Line: line, Msg: fmt.Sprintf("%s %q at line %d is written with quotes or escapes, where pin cannot write a digest; write it plainly, or put # pin:ignore on the line above", w.what, w.text, line)}
+		}
 		img, err := imageref.Parse(w.text)
 		if err != nil {
 			// Written out in full, with nothing to evaluate: the build
