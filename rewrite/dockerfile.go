@@ -143,7 +143,8 @@ func (d *dfFinder) instruction(n *parser.Node) error {
 		declareArgs(d.data, lg, ws, d.scope, d.global, d.esc)
 	case "copy":
 		for _, fl := range flags {
-			if w, ok := flagValue(lg, fl, "--from="); ok {
+			// An empty --from= is none: BuildKit copies from the context.
+			if w, ok := flagValue(lg, fl, "--from="); ok && w.text != "" {
 				w.what, w.where = "COPY --from", d.where()+" (COPY --from)"
 				if err := d.reference(w, nil, ignored); err != nil {
 					return err

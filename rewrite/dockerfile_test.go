@@ -110,6 +110,12 @@ func TestFindDockerfile(t *testing.T) {
 		name: "a continuation followed by blank and comment lines to the end",
 		in:   "FROM alpine:3 \\\n\n# done\n\n",
 		want: []string{"1 alpine:3 stage 0"},
+	}, {
+		// BuildKit's flag parser takes --from= as no --from at all: the
+		// files come from the build context.
+		name: "COPY --from= with no value copies from the context",
+		in:   "FROM alpine:3\nCOPY --from= /a /b\n",
+		want: []string{"1 alpine:3 stage 0"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
