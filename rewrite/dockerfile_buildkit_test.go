@@ -131,6 +131,9 @@ func TestDockerfileFromPartlyQuoted(t *testing.T) {
 			`FROM "alpine:\"3\"" at line 1 is written with quotes or escapes, where pin cannot write a digest; write it plainly, or put # pin:ignore on the line above`},
 		{"FROM alpine\\:3 AS base\n", `alpine\:3`,
 			`FROM "alpine\\:3" at line 1 is written with quotes or escapes, where pin cannot write a digest; write it plainly, or put # pin:ignore on the line above`},
+		// Not an image however the lexer reads it.
+		{"FROM [\"alpine:3\"]\n", `["alpine:3"]`,
+			"FROM \"[\\\"alpine:3\\\"]\" at line 1 is not a valid image reference (reference \"[\\\"alpine:3\\\"]\": tag can only contain the characters `abcdefghijklmnopqrstuvwxyz0123456789_-.ABCDEFGHIJKLMNOPQRSTUVWXYZ`: 3\"]); fix it, or put # pin:ignore on the line above"},
 		// With the backtick as escape token, \ is no escape: the build
 		// fails on this image too.
 		{"# escape=`\nFROM alpine\\:3\n", `alpine\:3`,
@@ -145,7 +148,7 @@ func TestDockerfileFromPartlyQuoted(t *testing.T) {
 		if err != nil {
 			t.Fatalf("BuildKit's lexer on %q: %v", tt.text, err)
 		}
-		if esc == '\\' && got != "alpine:3" {
+		if esc == '\\' && !strings.HasPrefix(tt.text, "[") && got != "alpine:3" {
 			t.Fatalf("BuildKit's lexer reads %q as %q, want alpine:3", tt.text, got)
 		}
 		_, err = FindDockerfile([]byte(tt.in))
