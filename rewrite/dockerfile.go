@@ -143,7 +143,8 @@ func (d *dfFinder) instruction(n *parser.Node) error {
 		declareArgs(d.data, lg, ws, d.scope, d.global, d.esc)
 	case "copy":
 		for _, fl := range flags {
-			if w, ok := flagValue(lg, fl, "--from="); ok {
+			// An empty --from= is none: BuildKit copies from the context.
+			if w, ok := flagValue(lg, fl, "--from="); ok && w.text != "" {
 				w.what, w.where = "COPY --from", d.where()+" (COPY --from)"
 				if err := d.reference(w, nil, ignored); err != nil {
 					return err
@@ -244,6 +245,11 @@ func (d *dfFinder) reference(w word, sc argScope, ignored bool) error {
 		if ignored {
 			return notice("pin:ignore")
 		}
+		if w.expand && quotedRef(w.text, d.esc) {
+			// BuildKit's lexer takes them out (alpine:"3" is alpine:3),
+			// and a digest has no place among them.
+			return &Error{Line: line, Msg: fmt.Sprintf("%s %q at line %d is written with quotes or escapes, where pin cannot write a digest; write it plainly, or put # pin:ignore on the line above", w.what, w.text, line)}
+		}
 		img, err := imageref.Parse(w.text)
 		if err != nil {
 			// Written out in full, with nothing to evaluate: the build
@@ -285,6 +291,17 @@ func (d *dfFinder) reference(w word, sc argScope, ignored bool) error {
 		return notice(fmt.Sprintf("evaluates to %q, which names no tag; write one after the expression or in the default", val))
 	}
 	return d.add(w, img, expr, w.where)
+}
+
+// quotedRef reports whether s holds quotes or escapes and is an image
+// reference without them, as BuildKit's lexer reads it.
+func quotedRef(s string, esc byte) bool {
+	bare := strings.NewReplacer(`"`, "", "'", "", string(esc), "").Replace(s)
+	if bare == s {
+		return false
+	}
+	_, err := imageref.Parse(bare)
+	return err == nil
 }
 
 // add records w as a reference at its own place.

@@ -120,3 +120,40 @@ func TestDockerfileSyntaxNamedLikeAStage(t *testing.T) {
 		t.Errorf("syntax directive frontend at line 1 is silently dropped as a stage name: %q", refTexts(f))
 	}
 }
+
+// BuildKit's lexer takes quotes and escapes out of a FROM's image
+// (alpine:"3" and alpine\:3 are alpine:3), so docker build takes these
+// files. pin stopped with "not a valid image reference", which they are not.
+func TestDockerfileFromPartlyQuoted(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, text, want string }{
+		{"FROM alpine:\"3\"\n", `alpine:"3"`,
+			`FROM "alpine:\"3\"" at line 1 is written with quotes or escapes, where pin cannot write a digest; write it plainly, or put # pin:ignore on the line above`},
+		{"FROM alpine\\:3 AS base\n", `alpine\:3`,
+			`FROM "alpine\\:3" at line 1 is written with quotes or escapes, where pin cannot write a digest; write it plainly, or put # pin:ignore on the line above`},
+		// Not an image however the lexer reads it.
+		{"FROM [\"alpine:3\"]\n", `["alpine:3"]`,
+			"FROM \"[\\\"alpine:3\\\"]\" at line 1 is not a valid image reference (reference \"[\\\"alpine:3\\\"]\": tag can only contain the characters `abcdefghijklmnopqrstuvwxyz0123456789_-.ABCDEFGHIJKLMNOPQRSTUVWXYZ`: 3\"]); fix it, or put # pin:ignore on the line above"},
+		// With the backtick as escape token, \ is no escape: the build
+		// fails on this image too.
+		{"# escape=`\nFROM alpine\\:3\n", `alpine\:3`,
+			"FROM \"alpine\\\\:3\" at line 2 is not a valid image reference (reference \"alpine\\\\:3\": repository can only contain the characters `abcdefghijklmnopqrstuvwxyz0123456789_-./`: alpine\\); fix it, or put # pin:ignore on the line above"},
+	}
+	for _, tt := range tests {
+		esc := rune('\\')
+		if strings.HasPrefix(tt.in, "# escape=`") {
+			esc = '`'
+		}
+		got, _, err := shell.NewLex(esc).ProcessWord(tt.text, shell.EnvsFromSlice(nil))
+		if err != nil {
+			t.Fatalf("BuildKit's lexer on %q: %v", tt.text, err)
+		}
+		if esc == '\\' && !strings.HasPrefix(tt.text, "[") && got != "alpine:3" {
+			t.Fatalf("BuildKit's lexer reads %q as %q, want alpine:3", tt.text, got)
+		}
+		_, err = FindDockerfile([]byte(tt.in))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("FindDockerfile(%q) = %v, want %s", tt.in, err, tt.want)
+		}
+	}
+}

@@ -69,13 +69,16 @@ func continuation(esc rune) *regexp.Regexp {
 }
 
 // instruction rebuilds the logical text of n from the file's lines, skipping
-// comments and blank lines between continuation lines as the parser does,
-// and checks it against the parser's own text.
+// comments and blank lines between continuation lines and ending at the end
+// of the file as the parser does, and checks it against the parser's own text.
 func (l *dfLines) instruction(n *parser.Node, cont *regexp.Regexp) (*logical, error) {
 	lg := &logical{line: n.StartLine}
 	var b bytes.Buffer
 	for ln := n.StartLine; ; ln++ {
 		off, text, ok := l.line(ln)
+		if !ok && ln > n.StartLine {
+			break // the parser ends a continued instruction at the end of the file
+		}
 		if !ok || ln > n.EndLine {
 			return nil, &Error{Line: n.StartLine, Msg: fmt.Sprintf("cannot find the end of the instruction at line %d", n.StartLine)}
 		}

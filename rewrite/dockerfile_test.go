@@ -96,6 +96,26 @@ func TestFindDockerfile(t *testing.T) {
 		name: "ignore marks only the instruction below it",
 		in:   "# pin:ignore\nFROM a:1\n\n# pin:ignore\n\nFROM b:1\n",
 		want: []string{"6 b:1 stage 1", "2 a:1: pin:ignore"},
+	}, {
+		// The parser ends an instruction at the end of the file, whatever
+		// its last line ends with; docker build takes such a file.
+		name: "a continuation on the last line ends at the end of the file",
+		in:   "FROM alpine:3\nRUN apk add \\\n    curl \\\n",
+		want: []string{"1 alpine:3 stage 0"},
+	}, {
+		name: "a continuation on the last line, with no line break",
+		in:   "FROM alpine:3\nCOPY --from=nginx:1 /a /b \\",
+		want: []string{"1 alpine:3 stage 0", "2 nginx:1 stage 0 (COPY --from)"},
+	}, {
+		name: "a continuation followed by blank and comment lines to the end",
+		in:   "FROM alpine:3 \\\n\n# done\n\n",
+		want: []string{"1 alpine:3 stage 0"},
+	}, {
+		// BuildKit's flag parser takes --from= as no --from at all: the
+		// files come from the build context.
+		name: "COPY --from= with no value copies from the context",
+		in:   "FROM alpine:3\nCOPY --from= /a /b\n",
+		want: []string{"1 alpine:3 stage 0"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
