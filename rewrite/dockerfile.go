@@ -36,6 +36,7 @@ func FindDockerfile(data []byte) (Found, error) {
 		stage:  -1,
 		named:  map[string]bool{},
 		all:    stageNames(res.AST.Children),
+		again:  stageArgs(res.AST.Children),
 		f:      &f,
 	}
 	d.scope = d.global
@@ -76,6 +77,7 @@ type dfFinder struct {
 	name   string   // name of the current stage, or ""
 	named  map[string]bool
 	all    map[string]bool // every stage name in the file, lower case
+	again  map[string]bool // ARGs a stage declares with no default
 	f      *Found
 }
 
@@ -280,7 +282,10 @@ func (d *dfFinder) reference(w word, sc argScope, ignored bool) error {
 		return notice(fmt.Sprintf("evaluates to %q, not an image reference", full))
 	}
 	if x, ok := soleVariable(expr); ok && digest == "" {
-		if a := sc[x]; a != nil && a.plain && reads(d.data, x) == 1 {
+		// A default read once, by this reference, is pinned in place;
+		// not when a stage declares the ARG again, which gives its RUNs
+		// the value in their environment, where a script may read it.
+		if a := sc[x]; a != nil && a.plain && reads(d.data, x) == 1 && !d.again[x] {
 			return d.addDefault(w, a, img, line)
 		}
 	}
@@ -414,6 +419,26 @@ func stageNames(nodes []*parser.Node) map[string]bool {
 		}
 		if vs := nodeValues(n.Next); len(vs) == 3 && strings.EqualFold(vs[1], "as") {
 			names[strings.ToLower(vs[2])] = true
+		}
+	}
+	return names
+}
+
+// stageArgs are the ARGs that a stage (after the first FROM) declares
+// with no default, taking up the global default.
+func stageArgs(nodes []*parser.Node) map[string]bool {
+	names := map[string]bool{}
+	inStage := false
+	for _, n := range nodes {
+		switch {
+		case strings.EqualFold(n.Value, "from"):
+			inStage = true
+		case inStage && strings.EqualFold(n.Value, "arg"):
+			for _, v := range nodeValues(n.Next) {
+				if !strings.Contains(v, "=") {
+					names[v] = true
+				}
+			}
 		}
 	}
 	return names

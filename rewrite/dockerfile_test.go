@@ -85,6 +85,14 @@ func TestFindDockerfile(t *testing.T) {
 		in:   "ARG IMG=alpine:3\nFROM $IMG\nRUN echo $IMG\n",
 		want: []string{"2 $IMG stage 0"},
 	}, {
+		name: "a default a stage declares again, which its RUNs get in their environment, is not rewritten",
+		in:   "ARG IMG=alpine:3\nFROM $IMG\nARG IMG\nRUN ./deploy.sh\n",
+		want: []string{"2 $IMG stage 0"},
+	}, {
+		name: "a stage's ARG of another name leaves the default to be pinned in place",
+		in:   "ARG IMG=alpine:3\nFROM $IMG\nARG IMGX\nARG A=1 B\n",
+		want: []string{"1 alpine:3 stage 0 (ARG IMG default, read by FROM at line 2)"},
+	}, {
 		name: "an unevaluable default",
 		in:   "ARG A=$B\nFROM $A\n",
 		want: []string{"2 $A: the default of ARG A cannot be evaluated: variable B has no default"},
