@@ -308,21 +308,10 @@ func TestComposeExtendsBuilt(t *testing.T) {
 		"common/ext.yml":    "services:\n  w:\n    image: acme/w:3\n  p:\n    image: acme/p:1\n  mid:\n    extends: {file: deeper.yml, service: d}\n",
 		"common/deeper.yml": "services:\n  d:\n    image: acme/d:1\n",
 	})
-	res, err := List(context.Background(), Options{Paths: []string{dir}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel := func(p string) string {
+	got := listed(t, dir, func(p string) string {
 		r, _ := filepath.Rel(dir, p)
 		return filepath.ToSlash(r)
-	}
-	var got []string
-	for _, r := range res.Refs {
-		got = append(got, rel(r.File)+": "+r.Image)
-	}
-	for _, n := range res.Notices {
-		got = append(got, rel(n.File)+": "+n.Text+": "+n.Reason)
-	}
+	})
 	want := []string{
 		"common/ext.yml: docker.io/acme/p:1",
 		`common/deeper.yml: acme/d:1: service "api" in compose.yaml extends it and builds it: the name it tags, not an image to pull`,
@@ -342,17 +331,7 @@ func TestComposeOverrideResetsBuild(t *testing.T) {
 		"compose.yaml":          "services:\n  api:\n    build: ./api\n    image: acme/api:1\n  web:\n    build: ./web\n    image: acme/web:1\n",
 		"compose.override.yaml": "services:\n  api:\n    build: !reset null\n",
 	})
-	res, err := List(context.Background(), Options{Paths: []string{dir}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range res.Refs {
-		got = append(got, filepath.Base(r.File)+": "+r.Image)
-	}
-	for _, n := range res.Notices {
-		got = append(got, filepath.Base(n.File)+": "+n.Text+": "+n.Reason)
-	}
+	got := listed(t, dir, filepath.Base)
 	want := []string{
 		"compose.yaml: docker.io/acme/api:1",
 		`compose.yaml: acme/web:1: service "web" builds it (build: here): the name it tags, not an image to pull`,
@@ -380,19 +359,27 @@ func TestComposeAbsoluteLinks(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(strings.ReplaceAll(src, "ABS", abs)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	got := listed(t, dir, filepath.Base)
+	want := []string{"base.yml: docker.io/acme/base:1", "inc.yml: docker.io/library/redis:7"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("references and notices (-want +got):\n%s", diff)
+	}
+}
+
+// listed lists dir and returns its references ("FILE: image") and then
+// its notices ("FILE: text: reason"), each file named by name.
+func listed(t *testing.T, dir string, name func(string) string) []string {
+	t.Helper()
 	res, err := List(context.Background(), Options{Paths: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, r := range res.Refs {
-		got = append(got, filepath.Base(r.File)+": "+r.Image)
+		got = append(got, name(r.File)+": "+r.Image)
 	}
 	for _, n := range res.Notices {
-		got = append(got, filepath.Base(n.File)+": "+n.Text+": "+n.Reason)
+		got = append(got, name(n.File)+": "+n.Text+": "+n.Reason)
 	}
-	want := []string{"base.yml: docker.io/acme/base:1", "inc.yml: docker.io/library/redis:7"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("references and notices (-want +got):\n%s", diff)
-	}
+	return got
 }

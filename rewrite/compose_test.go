@@ -1,10 +1,6 @@
 package rewrite
 
-import (
-	"testing"
-
-	"github.com/google/go-cmp/cmp"
-)
+import "testing"
 
 // TestFindComposeLayouts checks what the Compose finder reports for files
 // that Compose reads in ways beyond a plain services.*.image, and the file
@@ -60,29 +56,7 @@ func TestFindComposeLayouts(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			find := func(b []byte) (Found, error) { return FindCompose(b, ComposeEnv{}) }
-			f, err := find([]byte(tt.in))
-			if err != nil {
-				t.Fatalf("FindCompose: %v", err)
-			}
-			if diff := cmp.Diff(tt.report, report(f)); diff != "" {
-				t.Errorf("report (-want +got):\n%s", diff)
-			}
-			var edits []Edit
-			for _, r := range f.Refs {
-				edits = append(edits, Edit{Ref: r, New: r.Pinned(fuzzDigest)})
-			}
-			out, err := ApplyWith(find, []byte(tt.in), f.Refs, edits)
-			if err != nil {
-				t.Fatalf("Apply: %v", err)
-			}
-			want := tt.out
-			if want == "" {
-				want = tt.in
-			}
-			if diff := cmp.Diff(want, string(out)); diff != "" {
-				t.Errorf("pinned (-want +got):\n%s", diff)
-			}
+			pinLayout(t, func(b []byte) (Found, error) { return FindCompose(b, ComposeEnv{}) }, tt.in, tt.report, tt.out)
 		})
 	}
 }

@@ -155,6 +155,36 @@ func golden(t *testing.T, path string, got []byte) {
 // assertReadsBack finds the references in out again, whether or not Apply
 // did: each must be there, in order, with its edit's text. Apply leaves this
 // out for inert edits, and this is what says they are.
+// pinLayout runs find over in and checks its report against wantReport,
+// then pins every reference to fuzzDigest and checks the file against
+// wantOut ("" when nothing changes). It returns what it found, its edits
+// and the pinned file.
+func pinLayout(t *testing.T, find func([]byte) (Found, error), in, wantReport, wantOut string) (Found, []Edit, []byte) {
+	t.Helper()
+	f, err := find([]byte(in))
+	if err != nil {
+		t.Fatalf("find: %v", err)
+	}
+	if diff := cmp.Diff(wantReport, report(f)); diff != "" {
+		t.Errorf("report (-want +got):\n%s", diff)
+	}
+	var edits []Edit
+	for _, r := range f.Refs {
+		edits = append(edits, Edit{Ref: r, New: r.Pinned(fuzzDigest)})
+	}
+	out, err := ApplyWith(find, []byte(in), f.Refs, edits)
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if wantOut == "" {
+		wantOut = in
+	}
+	if diff := cmp.Diff(wantOut, string(out)); diff != "" {
+		t.Errorf("pinned (-want +got):\n%s", diff)
+	}
+	return f, edits, out
+}
+
 func assertReadsBack(t *testing.T, find func([]byte) (Found, error), out []byte, f Found, edits []Edit) {
 	t.Helper()
 	want := make(map[int]string, len(edits))

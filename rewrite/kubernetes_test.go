@@ -3,8 +3,6 @@ package rewrite
 import (
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // kubePod is a Pod whose containers: sequence is body.
@@ -83,29 +81,7 @@ func TestFindKubernetesLayouts(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			data := []byte(tt.in)
-			f, err := FindKubernetes(data)
-			if err != nil {
-				t.Fatalf("FindKubernetes: %v", err)
-			}
-			if diff := cmp.Diff(tt.report, report(f)); diff != "" {
-				t.Errorf("report (-want +got):\n%s", diff)
-			}
-			var edits []Edit
-			for _, r := range f.Refs {
-				edits = append(edits, Edit{Ref: r, New: r.Pinned(fuzzDigest)})
-			}
-			out, err := Apply(data, f.Refs, edits)
-			if err != nil {
-				t.Fatalf("Apply: %v", err)
-			}
-			want := tt.out
-			if want == "" {
-				want = tt.in
-			}
-			if diff := cmp.Diff(want, string(out)); diff != "" {
-				t.Errorf("pinned (-want +got):\n%s", diff)
-			}
+			f, edits, out := pinLayout(t, FindKubernetes, tt.in, tt.report, tt.out)
 			assertReadsBack(t, FindKubernetes, out, f, edits)
 		})
 	}
