@@ -142,12 +142,17 @@ func composeOptions(abs []string, interpolate bool) (*cli.ProjectOptions, error)
 // it checks that pin can read them and reads their variables (the
 // environment, then .env), which is all that following include: and
 // extends: needs.
-func (s *scanner) prepareProject(files []string) *composeProject {
+func (s *scanner) prepareProject(files []string, read map[string][]byte) *composeProject {
 	p := &composeProject{files: files, built: map[string]string{}}
 	for _, f := range files {
 		// What pin will not read (too large, binary, not UTF-8) is not
-		// handed to compose-go either; the error is the reader's.
-		data, err := readFile(f)
+		// handed to compose-go either; the error is the reader's. read
+		// holds the bytes of the files already read.
+		data, ok := read[f]
+		var err error
+		if !ok {
+			data, err = readFile(f)
+		}
 		if err == nil {
 			err = checkText(f, data)
 		}
@@ -316,7 +321,7 @@ func (s *scanner) prepareCompose(names, roots []string) *composeSet {
 		}
 		key := strings.Join(files, "\x00")
 		if _, ok := projects[key]; !ok {
-			p := s.prepareProject(files)
+			p := s.prepareProject(files, read)
 			projects[key] = p
 			order = append(order, p)
 		}

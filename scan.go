@@ -419,9 +419,6 @@ func uniqueFiles(names []string) []string {
 	return out
 }
 
-// relConfig is path relative to the config file's directory, which the
-// config's path globs are written from (the working directory when there
-// is no config file).
 // dropLinked drops the symlinks among names whose targets are read under
 // their own names too.
 func dropLinked(names []string, links map[string]string) []string {
@@ -442,6 +439,9 @@ func dropLinked(names []string, links map[string]string) []string {
 	})
 }
 
+// relConfig is path relative to the config file's directory, which the
+// config's path globs are written from (the working directory when there
+// is no config file).
 func (s *scanner) relConfig(path string) string {
 	abs, err := filepath.Abs(path)
 	if err != nil {

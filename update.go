@@ -105,20 +105,16 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	}
 
 	out := &UpdateResult{Images: len(keys), Notices: s.notices, Ignored: s.ignored}
-	for _, f := range s.files {
-		for _, e := range editsFor(f, res) {
-			r, rs := e.Ref, res[e.Ref.Image.Key()]
-			out.Changes = append(out.Changes, Change{File: f.Path, Line: r.Line, Col: r.Col, Image: r.Image.Key(),
-				Old: r.Text, New: e.New, OldDigest: r.Image.Digest, NewDigest: rs.digest, Note: rs.note})
-		}
-	}
+	// The splices are checked either way; with --lock-only the sources
+	// stay as they are, and what changes is the lock.
 	if out.Files, err = ap.finish(res); err != nil {
 		return nil, err
 	}
 	if opts.LockOnly {
-		// The sources stay as they are: what changes is the lock.
 		out.Files = nil
 		out.Changes = lockChanges(s.files, res, ls.lock)
+	} else {
+		out.Changes = sourceChanges(s.files, res)
 	}
 
 	newLock := planLock(sc, s, keys, uses, res, ls.lock)
@@ -138,6 +134,20 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	}
 	out.Written = len(out.Files) > 0 || lock != nil
 	return out, nil
+}
+
+// sourceChanges is what pinning the references of files to res changes,
+// reference by reference.
+func sourceChanges(files []*File, res map[string]resolved) []Change {
+	var out []Change
+	for _, f := range files {
+		for _, e := range editsFor(f, res) {
+			r, rs := e.Ref, res[e.Ref.Image.Key()]
+			out = append(out, Change{File: f.Path, Line: r.Line, Col: r.Col, Image: r.Image.Key(),
+				Old: r.Text, New: e.New, OldDigest: r.Image.Digest, NewDigest: rs.digest, Note: rs.note})
+		}
+	}
+	return out
 }
 
 // lockChanges is what an update that writes only the lock changes: each

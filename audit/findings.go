@@ -45,7 +45,7 @@ func findings(o *Owner, lock *lockfile.Lock) []Finding {
 			out = append(out, unpinnedFinding(uf, c, ref, err))
 		}
 		if lock != nil && err == nil {
-			out = append(out, lockFindings(cf, c, ref, lock)...)
+			out = append(out, lockFindings(cf, c, ref, locked)...)
 		}
 	}
 	return out
@@ -143,10 +143,9 @@ func unpinnedFinding(f Finding, c Container, ref imageref.Ref, err error) Findin
 	return f
 }
 
-func lockFindings(f Finding, c Container, ref imageref.Ref, lock *lockfile.Lock) []Finding {
+func lockFindings(f Finding, c Container, ref imageref.Ref, e *lockfile.Entry) []Finding {
 	key := ref.Key()
 	f.LockImage = key
-	e := lock.Find(key)
 	if e == nil {
 		f.Kind, f.Severity = NotLocked, Warning
 		f.Message = fmt.Sprintf("%s: image %s is not in the lock", containerWord(c), key)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -94,7 +93,7 @@ func parseYAML(data []byte) (*Lock, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &SyntaxError{Msg: "lock file is empty"}
 		}
-		return nil, &SyntaxError{Line: yamlErrLine(err), Msg: fmt.Sprintf("lock file is not valid YAML: %v", err)}
+		return nil, &SyntaxError{Line: yamldoc.ErrLine(err), Msg: fmt.Sprintf("lock file is not valid YAML: %v", err)}
 	}
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, &SyntaxError{Line: doc.Line, Msg: "lock file is not a mapping with version and images"}
@@ -150,9 +149,12 @@ func (l *Lock) checkEntries() error {
 			return &SyntaxError{Line: e.Line, Msg: fmt.Sprintf("image %s is listed twice (also at line %d)", e.Image, prev)}
 		}
 		seen[e.Image] = e.Line
-		for what, list := range map[string][]string{"source": e.Sources, "platform": e.Platforms} {
-			if d := duplicate(list); d != "" {
-				return &SyntaxError{Line: e.Line, Msg: fmt.Sprintf("image %s lists the %s %s twice", e.Image, what, d)}
+		for _, c := range []struct {
+			what string
+			list []string
+		}{{"source", e.Sources}, {"platform", e.Platforms}} {
+			if d := duplicate(c.list); d != "" {
+				return &SyntaxError{Line: e.Line, Msg: fmt.Sprintf("image %s lists the %s %s twice", e.Image, c.what, d)}
 			}
 		}
 	}
@@ -244,18 +246,6 @@ func splitFlow(v string) ([]string, bool) {
 	return strings.Split(v, ", "), true
 }
 
-var lineRE = regexp.MustCompile(`line (\d+)`)
-
-func yamlErrLine(err error) int {
-	m := lineRE.FindStringSubmatch(err.Error())
-	if m == nil {
-		return 0
-	}
-	n := 0
-	fmt.Sscan(m[1], &n)
-	return n
-}
-
 // decodeStrict decodes the file's bytes into l, unknown keys being errors.
 // (Node.Decode has no such switch, so the bytes are read a second time
 // rather than the node tree.)
@@ -263,7 +253,7 @@ func decodeStrict(data []byte, l *Lock) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(l); err != nil {
-		return &SyntaxError{Line: yamlErrLine(err), Msg: fmt.Sprintf("lock file does not follow the schema: %v", err)}
+		return &SyntaxError{Line: yamldoc.ErrLine(err), Msg: fmt.Sprintf("lock file does not follow the schema: %v", err)}
 	}
 	return nil
 }

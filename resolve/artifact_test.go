@@ -35,7 +35,7 @@ func TestArtifactManifestError(t *testing.T) {
 	if err == nil {
 		t.Fatal("an artifact manifest was pinned")
 	}
-	if strings.Contains(err.Error(), "proxy or web page") {
+	if strings.Contains(err.Error(), "may stand in the way") {
 		t.Errorf("error for an artifact manifest (after %d GET) blames a proxy: %v", gets, err)
 	}
 	if gets != 0 || !strings.Contains(err.Error(), "an OCI artifact manifest") {

@@ -143,7 +143,9 @@ func (e *Error) Hint() string {
 	case errors.As(e.Err, &cert):
 		return fmt.Sprintf("the certificate of %s could not be verified; if you trust that registry, use --insecure-registry %s", host, host)
 	case strings.Contains(e.Error(), "server gave HTTP response to HTTPS client"):
-		// net/http has no type for this: its message is all there is.
+		// Not errors.Is(http.ErrSchemeMismatch): that also holds when
+		// go-containerregistry tried HTTPS first and then plain HTTP on a
+		// private address, whose answer (a 503, say) is the one that counts.
 		return fmt.Sprintf("%s answers in plain HTTP only; if you trust the network to it, use --insecure-registry %s", host, host)
 	case refused && plain.Host != host:
 		// Another host, such as a token service the registry sent pin to.

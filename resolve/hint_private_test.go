@@ -79,3 +79,27 @@ func TestHintNamesRefusedHost(t *testing.T) {
 		t.Errorf("Hint() = %q; the host refused is auth.example:%s", h, port)
 	}
 }
+
+// A registry that answers HTTPS in plain HTTP gets the hint to name it in
+// --insecure-registry: net/http's ErrSchemeMismatch, through
+// go-containerregistry's errors.
+func TestHintPlainHTTPOnly(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	target := strings.TrimPrefix(srv.URL, "http://")
+	dialer := &net.Dialer{}
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return dialer.DialContext(ctx, network, target)
+	}}
+	const host = "plain.example:5000" // not a private address: HTTPS only
+	r := newResolver(t, Options{Transport: tr})
+	r.retry.base = time.Millisecond
+	err := resolveErr(t, r, host+"/test/img:v1")
+	want := host + " answers in plain HTTP only; if you trust the network to it, use --insecure-registry " + host
+	if err.Hint() != want {
+		t.Errorf("Hint() = %q, want %q (error: %v)", err.Hint(), want, err)
+	}
+}

@@ -78,9 +78,9 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 			}
 			byText[t] = append(byText[t], r)
 		}
-		entries := mergedEntries(services)
 		byName := map[string]*yaml.Node{}
-		for _, e := range entries {
+		var imageless [][2]*yaml.Node // name and service, with no image: of its own
+		for _, e := range mergedEntries(services) {
 			name, svc := e[0].Value, deref(e[1])
 			if svc.Kind != yaml.MappingNode {
 				continue
@@ -88,19 +88,16 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 			byName[name] = svc
 			if _, v := mergedField(svc, "image"); v != nil {
 				read(composeRead{name: name, v: v, built: composeBuilt(svc, name, env)})
+			} else {
+				imageless = append(imageless, [2]*yaml.Node{e[0], svc})
 			}
 		}
 		// A service with no image: of its own that extends one of this
 		// file reads that one's image:, and may build it.
-		for _, e := range entries {
-			name, svc := e[0].Value, deref(e[1])
-			if svc.Kind != yaml.MappingNode {
-				continue
-			}
-			if _, v := mergedField(svc, "image"); v == nil {
-				if v := extendedImage(svc, byName); v != nil {
-					read(composeRead{name: name, v: v, extends: true, built: composeBuilt(svc, name, env)})
-				}
+		for _, e := range imageless {
+			name, svc := e[0].Value, e[1]
+			if v := extendedImage(svc, byName); v != nil {
+				read(composeRead{name: name, v: v, extends: true, built: composeBuilt(svc, name, env)})
 			}
 		}
 	}

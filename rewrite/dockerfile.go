@@ -285,7 +285,7 @@ func (d *dfFinder) reference(w word, sc argScope, ignored bool) error {
 		// A default read once, by this reference, is pinned in place;
 		// not when a stage declares the ARG again, which gives its RUNs
 		// the value in their environment, where a script may read it.
-		if a := sc[x]; a != nil && a.plain && reads(d.data, x) == 1 && !d.again[x] {
+		if a := sc[x]; a != nil && a.plain && !d.again[x] && reads(d.data, x) == 1 {
 			return d.addDefault(w, a, img, line)
 		}
 	}

@@ -152,9 +152,6 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 }
 
-// assertReadsBack finds the references in out again, whether or not Apply
-// did: each must be there, in order, with its edit's text. Apply leaves this
-// out for inert edits, and this is what says they are.
 // pinLayout runs find over in and checks its report against wantReport,
 // then pins every reference to fuzzDigest and checks the file against
 // wantOut ("" when nothing changes). It returns what it found, its edits
@@ -185,6 +182,9 @@ func pinLayout(t *testing.T, find func([]byte) (Found, error), in, wantReport, w
 	return f, edits, out
 }
 
+// assertReadsBack finds the references in out again, whether or not Apply
+// did: each must be there, in order, with its edit's text. Apply leaves this
+// out for inert edits, and this is what says they are.
 func assertReadsBack(t *testing.T, find func([]byte) (Found, error), out []byte, f Found, edits []Edit) {
 	t.Helper()
 	want := make(map[int]string, len(edits))

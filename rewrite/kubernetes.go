@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pin-tool/pin/imageref"
+	"github.com/pin-tool/pin/internal/yamldoc"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -110,22 +111,10 @@ func decodeAll(data []byte) ([]*yaml.Node, error) {
 			return docs, nil
 		}
 		if err != nil {
-			return nil, &Error{Line: yamlErrorLine(err), Msg: fmt.Sprintf("not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))}
+			return nil, &Error{Line: yamldoc.ErrLine(err), Msg: fmt.Sprintf("not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))}
 		}
 		docs = append(docs, &n)
 	}
-}
-
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
-
-func yamlErrorLine(err error) int {
-	m := yamlLineRE.FindStringSubmatch(err.Error())
-	if m == nil {
-		return 0
-	}
-	var n int
-	fmt.Sscan(m[1], &n)
-	return n
 }
 
 // objectName names a Kubernetes object "Kind/name", or "" when the mapping

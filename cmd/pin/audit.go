@@ -79,11 +79,7 @@ func (e auditFailed) Error() string {
 type uncheckedError int
 
 func (n uncheckedError) Error() string {
-	groups := "groups of pods"
-	if n == 1 {
-		groups = "group of pods"
-	}
-	return fmt.Sprintf("could not check %d %s against the lock: they run a local image ID, with no repository digest", int(n), groups)
+	return fmt.Sprintf("could not check %d group%s of pods against the lock: they run a local image ID, with no repository digest", int(n), plural(int(n)))
 }
 
 func (uncheckedError) Hint() string {

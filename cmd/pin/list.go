@@ -13,7 +13,6 @@ import (
 
 func listCmd(g *globals) *cobra.Command {
 	g.jsonOnError["list"] = func(err error) error {
-		g.printed = true
 		return writeJSON(g.stdout, listJSON(nil, err))
 	}
 	return &cobra.Command{

@@ -65,7 +65,6 @@ func updateCmd(g *globals) *cobra.Command {
 	f.BoolVar(&exitCode, "exit-code", false, "exit 3 when anything changed")
 	f.StringVar(&summary, "summary", "", "write a Markdown pull-request body to `FILE`")
 	g.jsonOnError["update"] = func(err error) error {
-		g.printed = true
 		return writeJSON(g.stdout, updateJSON(nil, g.lock, err))
 	}
 	return c
