@@ -180,7 +180,9 @@ func (d *dfFinder) onbuild(n *parser.Node) error {
 		var v string
 		switch strings.ToLower(sub.Value) {
 		case "copy":
-			v, _ = strings.CutPrefix(fl, "--from=")
+			if from, ok := strings.CutPrefix(fl, "--from="); ok {
+				v = from
+			}
 		case "run":
 			if opts, ok := strings.CutPrefix(fl, "--mount="); ok {
 				for _, kv := range strings.Split(opts, ",") {

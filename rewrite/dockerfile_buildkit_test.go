@@ -1,6 +1,8 @@
 package rewrite
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,6 +75,24 @@ func TestDockerfileOnbuild(t *testing.T) {
 		if !seen[line] {
 			t.Errorf("line %d: ONBUILD trigger's image is neither a reference nor a notice (refs+notices: %q)", line, refTexts(f))
 		}
+	}
+}
+
+// An ONBUILD trigger's notice names the image its --from= or from= holds,
+// and nothing for its other flags.
+func TestDockerfileOnbuildOtherFlags(t *testing.T) {
+	t.Parallel()
+	in := "FROM alpine:3.20\nONBUILD COPY --chown=1000 --from=nginx:1.25 a b\nONBUILD COPY --chmod=644 a b\nONBUILD RUN --network=none --mount=type=cache,target=/c true\n"
+	f, err := FindDockerfile([]byte(in))
+	if err != nil {
+		t.Fatalf("FindDockerfile: %v", err)
+	}
+	var got []string
+	for _, n := range f.Notices {
+		got = append(got, fmt.Sprintf("%d %s", n.Line, n.Text))
+	}
+	if want := []string{"2 nginx:1.25"}; !slices.Equal(got, want) {
+		t.Errorf("notices %q, want %q", got, want)
 	}
 }
 
