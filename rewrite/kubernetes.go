@@ -90,9 +90,16 @@ func ComposeLike(data []byte) bool {
 		if services == nil || services.Kind != yaml.MappingNode {
 			continue
 		}
-		for i := 1; i < len(services.Content); i += 2 {
-			svc := deref(services.Content[i])
-			if img := deref(lookup(svc, "image")); img != nil && img.Kind == yaml.ScalarNode || lookup(svc, "build") != nil || lookup(svc, "extends") != nil {
+		// As FindCompose reads them: through merge keys.
+		for _, e := range mergedEntries(services) {
+			svc := deref(e[1])
+			if _, img := mergedField(svc, "image"); img != nil && deref(img).Kind == yaml.ScalarNode {
+				return true
+			}
+			if _, b := mergedField(svc, "build"); b != nil {
+				return true
+			}
+			if _, x := mergedField(svc, "extends"); x != nil {
 				return true
 			}
 		}

@@ -98,6 +98,8 @@ func TestComposeLike(t *testing.T) {
 		{"services:\n  web:\n    image: nginx:1.27\n", true},
 		{"services:\n  web:\n    build: ./web\n", true},
 		{"services:\n  web:\n    extends: {file: common.yml, service: web}\n", true},
+		{"x-s: &s {web: {image: nginx:1.27}}\nservices: {<<: *s}\n", true},
+		{"x-b: &b {image: nginx:1.27}\nservices:\n  web: {<<: *b}\n", true},
 		{"services:\n  web:\n    image: !override nginx:1.27\n", true},
 		{"x: &img nginx:1.27\nservices:\n  web:\n    image: *img\n", true},
 		{"services:\n  web:\n    image:\n      repository: nginx\n      tag: \"1.27\"\n", false},
