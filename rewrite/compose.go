@@ -116,7 +116,7 @@ func FindCompose(data []byte, env ComposeEnv) (Found, error) {
 			}
 			direct := slices.ContainsFunc(reads, func(r composeRead) bool { return r.v == v })
 			s.shared = composeShared(sh, v, reads)
-			s.scalar = direct && s.shared == "" // see Ref.Scalar
+			s.scalar = scalarRef(v, direct, s.shared)
 			if err := s.find(&f); err != nil {
 				return f, err
 			}

@@ -60,3 +60,26 @@ func TestFindComposeLayouts(t *testing.T) {
 		})
 	}
 }
+
+// A block scalar's header lies on another line than its text, so its edit
+// is checked by reading the file again (not Scalar), in Compose as in
+// Kubernetes manifests.
+func TestBlockScalarNotInert(t *testing.T) {
+	t.Parallel()
+	for kind, find := range map[string]func([]byte) (Found, error){
+		"compose":    func(b []byte) (Found, error) { return FindCompose(b, ComposeEnv{}) },
+		"kubernetes": FindKubernetes,
+	} {
+		in := "services:\n  web:\n    image: |-\n      nginx:1.25\n"
+		if kind == "kubernetes" {
+			in = kubePod("  - name: a\n    image: |-\n      nginx:1.25\n")
+		}
+		f, err := find([]byte(in))
+		if err != nil || len(f.Refs) != 1 {
+			t.Fatalf("%s: %q, %v", kind, refTexts(f), err)
+		}
+		if f.Refs[0].Scalar {
+			t.Errorf("%s: a block scalar's reference is marked Scalar (inert)", kind)
+		}
+	}
+}

@@ -278,9 +278,16 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 	}
 	// Inert unless an alias reads it inside a key (see Apply), or it is
 	// a block scalar, whose header is on another line.
-	ref.Scalar = direct && ref.Shared == "" && v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0
+	ref.Scalar = scalarRef(v, direct, ref.Shared)
 	k.f.Refs = append(k.f.Refs, ref)
 	return nil
+}
+
+// scalarRef is Ref.Scalar for the text v: written as a value (direct), read
+// as nothing but an image (shared is ""), and not a block scalar, whose
+// header is on another line.
+func scalarRef(v *yaml.Node, direct bool, shared string) bool {
+	return direct && shared == "" && v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0
 }
 
 // template returns the text of v when it is a template that YAML reads
