@@ -148,7 +148,7 @@ func (s *scanner) scan(ctx context.Context, paths []string) (*scan, error) {
 			}
 		}
 	}
-	names = dropLinked(uniqueFiles(names), s.links)
+	names = dropLinked(uniqueFiles(names), s.links, newTree(s.cwd))
 	slices.Sort(names)
 
 	files := make([]*File, len(names))
@@ -420,17 +420,16 @@ func uniqueFiles(names []string) []string {
 }
 
 // dropLinked drops the symlinks among names whose targets are read under
-// their own names too.
-func dropLinked(names []string, links map[string]string) []string {
+// their own names too. The targets are real paths, so names are made
+// absolute from t, the real working directory.
+func dropLinked(names []string, links map[string]string, t tree) []string {
 	if len(links) == 0 {
 		return names
 	}
 	read := make(map[string]bool, len(names))
 	for _, n := range names {
 		if _, link := links[n]; !link {
-			if abs, err := filepath.Abs(n); err == nil {
-				read[abs] = true
-			}
+			read[t.abs(n)] = true
 		}
 	}
 	return slices.DeleteFunc(names, func(n string) bool {

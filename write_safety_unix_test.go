@@ -69,3 +69,30 @@ func TestNewLockUmask(t *testing.T) {
 		t.Errorf("rewritten images.lock: %v, %v; want its mode 0640 kept", info.Mode(), err)
 	}
 }
+
+// TestLinkedFileReadOnceFromLinkedDir: a symlink to a file the walk reads
+// under its own name is dropped, also when the working directory is
+// reached through a symlink (its paths then spell the target otherwise).
+func TestLinkedFileReadOnceFromLinkedDir(t *testing.T) {
+	base := t.TempDir()
+	for _, err := range []error{
+		os.MkdirAll(filepath.Join(base, "real/docker"), 0o755),
+		os.WriteFile(filepath.Join(base, "real/Dockerfile"), []byte("FROM alpine:3.20\n"), 0o644),
+		os.Symlink("../Dockerfile", filepath.Join(base, "real/docker/Dockerfile")),
+		os.Symlink(filepath.Join(base, "real"), filepath.Join(base, "via")),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, dir := range []string{"real", "via"} {
+		t.Chdir(filepath.Join(base, dir))
+		res, err := List(context.Background(), Options{Paths: []string{"."}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Refs) != 1 {
+			t.Errorf("from %s: %d references, want the file read once: %+v", dir, len(res.Refs), res.Refs)
+		}
+	}
+}
