@@ -59,34 +59,81 @@ func newStager(cwd string) *stager {
 	return &stager{tree: newTree(cwd), sem: make(chan struct{}, writeJobs), staged: map[string]*staged{}, rename: os.Rename}
 }
 
-// stage starts writing f's new bytes to a temporary file beside it.
+// stage writes f's new bytes to a temporary file beside it, in the
+// calling goroutine, and syncs the file in the background. The applier
+// stages each file from its parse pool as it splices it, while the
+// registry answers for the others: creating files is kernel work, and
+// when goroutines of their own created them, sixteen at a time, they held
+// the CPU from the goroutines that read the registry's replies, and the
+// registry waited (40-50 ms of a run, with the client on one CPU). A sync
+// waits on the disk rather than the CPU, so those still go sixteen at a
+// time.
 func (s *stager) stage(f FileDiff) {
-	st := &staged{}
-	s.mu.Lock()
-	if _, ok := s.staged[f.Path]; ok {
-		s.mu.Unlock()
-		return
+	if st := s.claim(f); st != nil {
+		if tmp := s.fill(st, f); tmp != nil {
+			s.background(func() { s.sync(st, f, tmp) })
+		}
 	}
-	s.staged[f.Path] = st
-	s.mu.Unlock()
-	s.write(st, f)
 }
 
-// write fills st in the background: f's target and its temporary file.
+// claim records f as staged and returns its entry; nil when it is already.
+func (s *stager) claim(f FileDiff) *staged {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.staged[f.Path]; ok {
+		return nil
+	}
+	st := &staged{}
+	s.staged[f.Path] = st
+	return st
+}
+
+// write does all of st's work in the background: f's target, and its
+// temporary file written and synced.
 func (s *stager) write(st *staged, f FileDiff) {
+	s.background(func() {
+		if tmp := s.fill(st, f); tmp != nil {
+			s.sync(st, f, tmp)
+		}
+	})
+}
+
+// background runs fn in a goroutine of its own, writeJobs at a time.
+func (s *stager) background(fn func()) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		s.sem <- struct{}{}
 		defer func() { <-s.sem }()
-		st.target, st.info, st.err = s.tree.target(f)
-		if st.err == nil {
-			st.tmp, st.err = writeTemp(st.target, f.New, st.info)
-			if st.err != nil {
-				st.err = &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", pathErr(st.err))}
-			}
-		}
+		fn()
 	}()
+}
+
+// fill finds f's target and writes its temporary file, which it returns
+// open, to be synced; nil when st.err says why not.
+func (s *stager) fill(st *staged, f FileDiff) *os.File {
+	st.target, st.info, st.err = s.tree.target(f)
+	if st.err != nil {
+		return nil
+	}
+	tmp, err := openTemp(st.target, f.New, st.info)
+	if err != nil {
+		st.err = writeError(f, err)
+		return nil
+	}
+	st.tmp = tmp.Name()
+	return tmp
+}
+
+// sync syncs and closes st's temporary file, tmp.
+func (s *stager) sync(st *staged, f FileDiff, tmp *os.File) {
+	if err := syncTemp(tmp); err != nil {
+		st.tmp, st.err = "", writeError(f, err)
+	}
+}
+
+func writeError(f FileDiff, err error) error {
+	return &FileError{File: f.Path, Err: fmt.Errorf("writing: %w", pathErr(err))}
 }
 
 // commit puts files and then lock (nil: the lock stays as it is) in
@@ -94,7 +141,9 @@ func (s *stager) write(st *staged, f FileDiff) {
 // read it. If any cannot be, none is: the run changes nothing.
 func (s *stager) commit(files []FileDiff, lock *FileDiff) error {
 	for _, f := range files {
-		s.stage(f) // a no-op for those staged already
+		if st := s.claim(f); st != nil { // not staged yet
+			s.write(st, f)
+		}
 	}
 	if lock != nil {
 		s.lock = &staged{}
@@ -335,10 +384,20 @@ func inside(root, abs string) bool {
 // directory. For an existing file (info), the temporary file gets its
 // owner, where the system allows, and its mode; a new file gets 0666 less
 // the umask, as any file a program creates.
-func writeTemp(path string, data []byte, info fs.FileInfo) (name string, err error) {
-	tmp, err := createTemp(path, info == nil)
+func writeTemp(path string, data []byte, info fs.FileInfo) (string, error) {
+	tmp, err := openTemp(path, data, info)
 	if err != nil {
 		return "", err
+	}
+	return tmp.Name(), syncTemp(tmp)
+}
+
+// openTemp is writeTemp up to the sync: it returns the temporary file
+// open, with data written and its owner and mode set.
+func openTemp(path string, data []byte, info fs.FileInfo) (tmp *os.File, err error) {
+	tmp, err = createTemp(path, info == nil)
+	if err != nil {
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -347,21 +406,30 @@ func writeTemp(path string, data []byte, info fs.FileInfo) (name string, err err
 		}
 	}()
 	if _, err := tmp.Write(data); err != nil {
-		return "", err
+		return nil, err
 	}
 	if info != nil {
 		if err := keepOwner(tmp, info); err != nil {
-			return "", err
+			return nil, err
 		}
 		// After the owner: a change of owner clears the set-id bits.
 		if err := tmp.Chmod(info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	if err := tmp.Sync(); err != nil {
-		return "", err
+	return tmp, nil
+}
+
+// syncTemp syncs and closes tmp, and removes it if either fails.
+func syncTemp(tmp *os.File) error {
+	err := tmp.Sync()
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	return tmp.Name(), tmp.Close()
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }
 
 // createTemp creates a file named .NAME.pin-RANDOM beside path: readable
