@@ -288,6 +288,13 @@ func (d *dfFinder) reference(w word, sc argScope, ignored bool) error {
 		// not when a stage declares the ARG again, which gives its RUNs
 		// the value in their environment, where a script may read it.
 		if a := sc[x]; a != nil && a.plain && !d.again[x] && reads(d.data, x) == 1 {
+			// The reference is then written in the ARG instruction, and
+			// pin:ignore above it leaves the reference alone.
+			if d.ignored(a.line) {
+				at, _ := d.lines.position(a.start)
+				d.f.Notices = append(d.f.Notices, Notice{Line: at, Text: a.val, Reason: "pin:ignore"})
+				return nil
+			}
 			return d.addDefault(w, a, img, line)
 		}
 	}

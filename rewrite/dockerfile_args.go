@@ -18,6 +18,7 @@ type argDecl struct {
 	// or escapes, at [start, end) of the file.
 	plain      bool
 	start, end int
+	line       int // where the ARG instruction starts
 }
 
 // argScope maps names to the ARGs in scope.
@@ -181,7 +182,7 @@ func declareArgs(data []byte, lg *logical, ws []dfWord, sc, global argScope, esc
 			}
 			continue
 		}
-		d := &argDecl{name: name, set: true}
+		d := &argDecl{name: name, set: true, line: lg.line}
 		at := w.start + len(name) + 1
 		inner := raw
 		if len(raw) >= 2 && (raw[0] == '"' || raw[0] == '\'') && raw[len(raw)-1] == raw[0] {

@@ -101,6 +101,26 @@ func TestFindDockerfile(t *testing.T) {
 		in:   "ARG A=alpine:3\nFROM ${A}\n",
 		want: []string{"1 alpine:3 stage 0 (ARG A default, read by FROM at line 2)"},
 	}, {
+		// The default is where the reference is written and where pin
+		// would edit: pin:ignore above the ARG is above its line.
+		name: "ignore above an ARG whose default a FROM reads",
+		in:   "# pin:ignore\nARG A=alpine:3\nFROM ${A}\n",
+		want: []string{"2 alpine:3: pin:ignore"},
+	}, {
+		name: "ignore above an ARG whose default is on a continuation line",
+		in:   "# pin:ignore\nARG X=1 \\\n    A=alpine:3\nFROM ${A}\n",
+		want: []string{"3 alpine:3: pin:ignore"},
+	}, {
+		name: "ignore above the FROM that reads an ARG's default",
+		in:   "ARG A=alpine:3\n# pin:ignore\nFROM ${A}\n",
+		want: []string{"3 ${A}: pin:ignore"},
+	}, {
+		// Read twice, the default stays and each FROM gets the digest:
+		// the references are the FROMs', on their own lines.
+		name: "ignore above an ARG read twice marks neither FROM",
+		in:   "# pin:ignore\nARG A=alpine:3\nFROM ${A}\nFROM ${A}\n",
+		want: []string{"3 ${A} stage 0", "4 ${A} stage 1"},
+	}, {
 		name: "ignore marks only the instruction below it",
 		in:   "# pin:ignore\nFROM a:1\n\n# pin:ignore\n\nFROM b:1\n",
 		want: []string{"6 b:1 stage 1", "2 a:1: pin:ignore"},
