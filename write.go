@@ -37,6 +37,10 @@ import (
 type stager struct {
 	tree tree
 	sem  chan struct{} // bounds the files written at once
+	// open bounds the temporary files stage leaves open for their
+	// syncs, which wait their turn under sem: when the disk is slow,
+	// the applier waits here rather than holding a descriptor per file.
+	open chan struct{}
 	wg   sync.WaitGroup
 
 	mu     sync.Mutex
@@ -44,6 +48,7 @@ type stager struct {
 	lock   *staged
 
 	rename func(oldpath, newpath string) error // os.Rename, but in tests
+	sync   func(*os.File) error                // syncTemp, but in tests
 }
 
 // staged is one file written to its temporary file, or the reason not.
@@ -56,7 +61,8 @@ type staged struct {
 
 // newStager returns a stager for a run in the working directory cwd.
 func newStager(cwd string) *stager {
-	return &stager{tree: newTree(cwd), sem: make(chan struct{}, writeJobs), staged: map[string]*staged{}, rename: os.Rename}
+	return &stager{tree: newTree(cwd), sem: make(chan struct{}, writeJobs), open: make(chan struct{}, stagedOpen),
+		staged: map[string]*staged{}, rename: os.Rename, sync: syncTemp}
 }
 
 // stage writes f's new bytes to a temporary file beside it, in the
@@ -69,11 +75,20 @@ func newStager(cwd string) *stager {
 // waits on the disk rather than the CPU, so those still go sixteen at a
 // time.
 func (s *stager) stage(f FileDiff) {
-	if st := s.claim(f); st != nil {
-		if tmp := s.fill(st, f); tmp != nil {
-			s.background(func() { s.sync(st, f, tmp) })
-		}
+	st := s.claim(f)
+	if st == nil {
+		return
 	}
+	s.open <- struct{}{}
+	tmp := s.fill(st, f)
+	if tmp == nil {
+		<-s.open
+		return
+	}
+	s.background(func() {
+		defer func() { <-s.open }()
+		s.synced(st, f, tmp)
+	})
 }
 
 // claim records f as staged and returns its entry; nil when it is already.
@@ -93,7 +108,7 @@ func (s *stager) claim(f FileDiff) *staged {
 func (s *stager) write(st *staged, f FileDiff) {
 	s.background(func() {
 		if tmp := s.fill(st, f); tmp != nil {
-			s.sync(st, f, tmp)
+			s.synced(st, f, tmp)
 		}
 	})
 }
@@ -125,9 +140,9 @@ func (s *stager) fill(st *staged, f FileDiff) *os.File {
 	return tmp
 }
 
-// sync syncs and closes st's temporary file, tmp.
-func (s *stager) sync(st *staged, f FileDiff, tmp *os.File) {
-	if err := syncTemp(tmp); err != nil {
+// synced syncs and closes st's temporary file, tmp.
+func (s *stager) synced(st *staged, f FileDiff, tmp *os.File) {
+	if err := s.sync(tmp); err != nil {
 		st.tmp, st.err = "", writeError(f, err)
 	}
 }
@@ -291,8 +306,12 @@ func syncDirs(paths []string) {
 	g.Wait()
 }
 
-// writeJobs bounds the files written at once.
-const writeJobs = 16
+// writeJobs bounds the files written at once, and stagedOpen the
+// temporary files staged and not yet synced.
+const (
+	writeJobs  = 16
+	stagedOpen = 4 * writeJobs
+)
 
 // A tree is the working directory pin writes in, with its symlinks
 // resolved: paths are compared as the system resolves them, whatever
@@ -433,7 +452,7 @@ func syncTemp(tmp *os.File) error {
 }
 
 // createTemp creates a file named .NAME.pin-RANDOM beside path: readable
-// by its owner alone until writeTemp sets its mode, or, for a new file,
+// by its owner alone until openTemp sets its mode, or, for a new file,
 // with the mode it keeps (0666 less the umask).
 func createTemp(path string, newFile bool) (*os.File, error) {
 	dir, prefix := filepath.Dir(path), "."+filepath.Base(path)+".pin-"

@@ -1,6 +1,7 @@
 package pin
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,4 +135,49 @@ func contents(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestStageBoundsOpenFiles checks that files staged while their syncs wait
+// (a slow disk) hold at most the stager's open slots: the applier then
+// waits for a sync rather than opening a descriptor per file.
+func TestStageBoundsOpenFiles(t *testing.T) {
+	t.Parallel()
+	names := map[string]string{}
+	for i := range 5 {
+		names[fmt.Sprintf("f%d.yaml", i)] = "a: 1\n"
+	}
+	dir := writeTree(t, names)
+	st := newStager(dir)
+	st.open = make(chan struct{}, 2)
+	release := make(chan struct{})
+	st.sync = func(f *os.File) error {
+		<-release
+		return syncTemp(f)
+	}
+	stage := func(i int) {
+		st.stage(FileDiff{Path: filepath.Join(dir, fmt.Sprintf("f%d.yaml", i)), Old: []byte("a: 1\n"), New: []byte("a: 2\n")})
+	}
+	stage(0)
+	stage(1)
+	done := make(chan struct{})
+	go func() {
+		stage(2)
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("a third file was staged while two waited for their syncs, with two open slots")
+	case <-time.After(50 * time.Millisecond):
+	}
+	release <- struct{}{} // one sync ends, and its slot goes to the third file
+	<-done
+	close(release)
+	st.wg.Wait()
+	for i := range 3 {
+		if s := st.staged[filepath.Join(dir, fmt.Sprintf("f%d.yaml", i))]; s == nil || s.err != nil || s.tmp == "" {
+			t.Errorf("f%d.yaml: staged %+v, want a synced temporary file", i, s)
+		}
+	}
+	st.abort()
+	assertFiles(t, dir, names, "after abort")
 }
