@@ -220,6 +220,20 @@ func (d *dfFinder) ignored(line int) bool {
 	return ok && ignoreRE.Match(text)
 }
 
+// ignoredArg returns the ARG marked # pin:ignore whose value expr reads,
+// the first in the file if several; nil if none. Its mark covers every
+// reference its value reaches: the default pinned in place, written in
+// the ARG instruction, and a FROM that gets the digest after ${ARG}.
+func (d *dfFinder) ignoredArg(expr string, sc argScope) *argDecl {
+	var first *argDecl
+	for name, a := range sc {
+		if a.set && (first == nil || a.line < first.line) && d.ignored(a.line) && readRE(name).MatchString(expr) {
+			first = a
+		}
+	}
+	return first
+}
+
 // notImage reports whether a value names no image: scratch, a stage's name
 // (for FROM, an earlier stage's), or a stage's index.
 func (d *dfFinder) notImage(v string, from bool) bool {
@@ -275,6 +289,9 @@ func (d *dfFinder) reference(w word, sc argScope, ignored bool) error {
 	if ignored {
 		return notice("pin:ignore")
 	}
+	if a := d.ignoredArg(expr, sc); a != nil {
+		return notice(fmt.Sprintf("pin:ignore above ARG %s at line %d", a.name, a.line))
+	}
 	full := val
 	if digest != "" {
 		full += "@" + digest
@@ -288,13 +305,6 @@ func (d *dfFinder) reference(w word, sc argScope, ignored bool) error {
 		// not when a stage declares the ARG again, which gives its RUNs
 		// the value in their environment, where a script may read it.
 		if a := sc[x]; a != nil && a.plain && !d.again[x] && reads(d.data, x) == 1 {
-			// The reference is then written in the ARG instruction, and
-			// pin:ignore above it leaves the reference alone.
-			if d.ignored(a.line) {
-				at, _ := d.lines.position(a.start)
-				d.f.Notices = append(d.f.Notices, Notice{Line: at, Text: a.val, Reason: "pin:ignore"})
-				return nil
-			}
 			return d.addDefault(w, a, img, line)
 		}
 	}

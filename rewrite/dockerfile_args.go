@@ -163,8 +163,12 @@ var soleVarRE = regexp.MustCompile(`^(?:\$([A-Za-z_][A-Za-z0-9_]*)|\$\{([A-Za-z_
 
 // reads counts the places in data that read the variable name.
 func reads(data []byte, name string) int {
-	re := regexp.MustCompile(`\$(?:` + regexp.QuoteMeta(name) + `(?:[^A-Za-z0-9_]|$)|\{` + regexp.QuoteMeta(name) + `[^A-Za-z0-9_])`)
-	return len(re.FindAllIndex(data, -1))
+	return len(readRE(name).FindAllIndex(data, -1))
+}
+
+// readRE matches a read of the variable name: $name or ${name...}.
+func readRE(name string) *regexp.Regexp {
+	return regexp.MustCompile(`\$(?:` + regexp.QuoteMeta(name) + `(?:[^A-Za-z0-9_]|$)|\{` + regexp.QuoteMeta(name) + `[^A-Za-z0-9_])`)
 }
 
 // declareArgs reads the words of an ARG instruction into sc. Each default

@@ -101,25 +101,31 @@ func TestFindDockerfile(t *testing.T) {
 		in:   "ARG A=alpine:3\nFROM ${A}\n",
 		want: []string{"1 alpine:3 stage 0 (ARG A default, read by FROM at line 2)"},
 	}, {
-		// The default is where the reference is written and where pin
-		// would edit: pin:ignore above the ARG is above its line.
+		// pin:ignore above an ARG covers every reference its value
+		// reaches, whether pin would edit the default or the FROM.
 		name: "ignore above an ARG whose default a FROM reads",
 		in:   "# pin:ignore\nARG A=alpine:3\nFROM ${A}\n",
-		want: []string{"2 alpine:3: pin:ignore"},
+		want: []string{"3 ${A}: pin:ignore above ARG A at line 2"},
 	}, {
 		name: "ignore above an ARG whose default is on a continuation line",
 		in:   "# pin:ignore\nARG X=1 \\\n    A=alpine:3\nFROM ${A}\n",
-		want: []string{"3 alpine:3: pin:ignore"},
+		want: []string{"4 ${A}: pin:ignore above ARG A at line 2"},
 	}, {
 		name: "ignore above the FROM that reads an ARG's default",
 		in:   "ARG A=alpine:3\n# pin:ignore\nFROM ${A}\n",
 		want: []string{"3 ${A}: pin:ignore"},
 	}, {
-		// Read twice, the default stays and each FROM gets the digest:
-		// the references are the FROMs', on their own lines.
-		name: "ignore above an ARG read twice marks neither FROM",
+		name: "ignore above an ARG read twice",
 		in:   "# pin:ignore\nARG A=alpine:3\nFROM ${A}\nFROM ${A}\n",
-		want: []string{"3 ${A} stage 0", "4 ${A} stage 1"},
+		want: []string{"3 ${A}: pin:ignore above ARG A at line 2", "4 ${A}: pin:ignore above ARG A at line 2"},
+	}, {
+		name: "ignore above an ARG a stage declares again",
+		in:   "# pin:ignore\nARG A=alpine:3\nFROM ${A}\nARG A\n",
+		want: []string{"3 ${A}: pin:ignore above ARG A at line 2"},
+	}, {
+		name: "ignore above an ARG that gives the tag",
+		in:   "# pin:ignore\nARG TAG=3\nARG OTHER=x\nFROM alpine:${TAG}\nFROM nginx:${OTHER:-1}\n",
+		want: []string{"5 nginx:${OTHER:-1} stage 1", "4 alpine:${TAG}: pin:ignore above ARG TAG at line 2"},
 	}, {
 		name: "ignore marks only the instruction below it",
 		in:   "# pin:ignore\nFROM a:1\n\n# pin:ignore\n\nFROM b:1\n",
