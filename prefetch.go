@@ -196,7 +196,7 @@ func (p *prefetcher) acquire(ctx context.Context) error {
 
 func (p *prefetcher) release() { <-p.slots }
 
-// Index, Platforms and PlatformOf take a slot as the HEADs do.
+// Index, Platforms, PlatformOf and MediaType take a slot as the HEADs do.
 
 func (p *prefetcher) Index(ctx context.Context, ref imageref.Ref, digest string) ([]resolve.Manifest, error) {
 	if err := p.acquire(ctx); err != nil {
@@ -220,6 +220,14 @@ func (p *prefetcher) PlatformOf(ctx context.Context, ref imageref.Ref, digest st
 	}
 	defer p.release()
 	return p.Resolver.PlatformOf(ctx, ref, digest)
+}
+
+func (p *prefetcher) MediaType(ctx context.Context, ref imageref.Ref, digest string) (string, error) {
+	if err := p.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer p.release()
+	return p.Resolver.MediaType(ctx, ref, digest)
 }
 
 // wantAll is update's filter: every reference is resolved.

@@ -109,7 +109,7 @@ func pinnedDigest(us []use) string {
 // index finds the platform's image and, unless the old image is still in
 // it, a GET of the old manifest and one of its config tell its platform.
 func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, prev *lockfile.Entry, pinned string) (resolved, error) {
-	d, err := r.Resolve(ctx, ref)
+	d, err := describe(ctx, r, ref, prev)
 	if err != nil {
 		return resolved{}, err
 	}
@@ -159,6 +159,19 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 	}
 	return resolved{}, fmt.Errorf("resolving %q: the tag now points at a multi-platform index (%s) with no %s image, the platform of the pinned %s",
 		ref.Written, short(d.Digest), platform, short(old))
+}
+
+// describe resolves ref. When the registry's HEAD gives no media type for
+// a digest other than prev's, a GET of the manifest tells whether it is an
+// index, which the lock records with its platforms, or one image; for
+// prev's own digest, the lock says which.
+func describe(ctx context.Context, r Resolver, ref imageref.Ref, prev *lockfile.Entry) (resolve.Descriptor, error) {
+	d, err := r.Resolve(ctx, ref)
+	if err != nil || d.MediaType != "" || prev != nil && prev.Digest == d.Digest {
+		return d, err
+	}
+	d.MediaType, err = r.MediaType(ctx, ref, d.Digest)
+	return d, err
 }
 
 // indexPlatforms is an index's resolution: its platforms come from the old

@@ -223,7 +223,7 @@ func checkEntry(ctx context.Context, r Resolver, ref imageref.Ref, e *lockfile.E
 		}
 		return nil, err
 	}
-	d, err := r.Resolve(ctx, ref)
+	d, err := describe(ctx, r, ref, e)
 	if errors.Is(err, resolve.ErrNotFound) {
 		return []Problem{{Kind: ProblemVanished, Image: e.Image,
 			Message: fmt.Sprintf("%s no longer exists in the registry (the lock has %s)", e.Image, short(e.Digest))}}, nil

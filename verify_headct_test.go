@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // noCTHead drops the Content-Type of manifest HEAD answers, keeping the digest.
@@ -50,6 +52,123 @@ func TestVerifyHeadWithoutContentType(t *testing.T) {
 	for _, p := range res.Problems {
 		t.Errorf("verify reported %s: %s", p.Kind, p.Message)
 	}
+}
+
+// TestVerifyHeadWithoutContentTypePlatformPin: a lock that pins one
+// platform's image, whose tag now points at an index that still holds it,
+// has not moved; behind a front whose HEADs give no media type, verify
+// reads the index to know that, as it does when they give one.
+func TestVerifyHeadWithoutContentTypePlatformPin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newTestRegistry(t)
+	arm := platformImage(t, "linux/arm64")
+	reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": platformImage(t, "linux/amd64"), "linux/arm64": arm})
+	pinned := digestOf(t, arm)
+	dir := writeTree(t, map[string]string{
+		"a.yaml":      pod(reg.host + "/acme/p:1@" + pinned),
+		"images.lock": lockWith(reg.host+"/acme/p:1", pinned),
+	})
+	res, err := Verify(ctx, opts(dir, noCTFront(t, reg)))
+	if err != nil && !errors.Is(err, ErrVerifyFailed) {
+		t.Fatalf("verify: %v", err)
+	}
+	for _, p := range res.Problems {
+		t.Errorf("verify reported %s: %s", p.Kind, p.Message)
+	}
+}
+
+// noCTFront is the registry reg behind a front whose manifest HEADs carry
+// no Content-Type, and a resolver that reaches reg through it.
+func noCTFront(t *testing.T, reg *testRegistry) Resolver {
+	t.Helper()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodHead && strings.Contains(req.URL.Path, "/manifests/") {
+			w = noCTHead{w}
+		}
+		forward(w, req, reg.host)
+	}))
+	t.Cleanup(front.Close)
+	return reg.resolver(t, map[string]string{reg.host: strings.TrimPrefix(front.URL, "http://")})
+}
+
+// TestUpdateHeadWithoutContentType: when a HEAD gives a digest new to the
+// lock and no Content-Type, what the digest is (an index, whose platforms
+// the lock records, or one platform's image) takes a GET of the manifest.
+func TestUpdateHeadWithoutContentType(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("an index new to the lock", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		idx := reg.pushIndex(t, "acme/p:1")
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1")})
+		r := noCTFront(t, reg)
+		reg.reset()
+		if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
+			t.Fatal(err)
+		}
+		lock := read(t, filepath.Join(dir, "images.lock"))
+		if !strings.Contains(lock, "digest: "+idx) || !strings.Contains(lock, "linux/arm64") {
+			t.Errorf("the lock does not record the index with its platforms:\n%s", lock)
+		}
+		// One HEAD; a GET to tell what the digest is, and one to read the
+		// index's platforms.
+		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 2 {
+			t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 2", h, g)
+		}
+		// Nothing moved: the lock says what the digest is.
+		reg.reset()
+		if res, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil || res.Changed() {
+			t.Errorf("second update: changed %v, err %v", res != nil && res.Changed(), err)
+		}
+		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 0 {
+			t.Errorf("second update sent %d HEADs and %d GETs, want 1 and 0", h, g)
+		}
+	})
+
+	t.Run("an image new to the lock", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		img := reg.push(t, "acme/p:1")
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1")})
+		r := noCTFront(t, reg)
+		reg.reset()
+		if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
+			t.Fatal(err)
+		}
+		lock := read(t, filepath.Join(dir, "images.lock"))
+		if !strings.Contains(lock, "digest: "+img) || strings.Contains(lock, "platforms") {
+			t.Errorf("the lock does not pin the image without platforms:\n%s", lock)
+		}
+		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
+			t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 1", h, g)
+		}
+	})
+
+	// A pin on one platform's image whose tag moved to an index stays on
+	// its platform, as it does where HEADs give the type.
+	t.Run("a platform pin whose tag moved to an index", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		old := reg.pushPlatformImage(t, "acme/p:1", "linux/arm64")
+		_, imgs := reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{
+			"linux/amd64": platformImage(t, "linux/amd64"),
+			"linux/arm64": platformImage(t, "linux/arm64"),
+		})
+		dir := writeTree(t, map[string]string{
+			"a.yaml":      pod(reg.host + "/acme/p:1@" + old),
+			"images.lock": lockWith(reg.host+"/acme/p:1", old),
+		})
+		res, err := Update(ctx, UpdateOptions{Options: opts(dir, noCTFront(t, reg))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := imgs["linux/arm64"]; len(res.Changes) != 1 || res.Changes[0].NewDigest != want {
+			t.Errorf("changes = %+v, want one to the arm64 image %s", res.Changes, want)
+		}
+	})
 }
 
 // forward sends req on to the registry at host and writes its answer to w.

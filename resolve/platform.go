@@ -55,6 +55,19 @@ func (r *Resolver) Index(ctx context.Context, ref imageref.Ref, digest string) (
 	return ms, err
 }
 
+// MediaType GETs the manifest digest in ref's repository (one request) and
+// returns its media type: what a registry whose HEAD gives no Content-Type
+// leaves unsaid.
+func (r *Resolver) MediaType(ctx context.Context, ref imageref.Ref, digest string) (string, error) {
+	var mt string
+	err := r.byDigest(ctx, ref, digest, "reading the media type of", func(ctx context.Context, s session, repo name.Repository) error {
+		d, err := getManifest(ctx, s.rt, manifestURL(s.scheme, repo, digest), digest)
+		mt = d.MediaType
+		return err
+	})
+	return mt, err
+}
+
 // PlatformOf tells what the manifest digest in ref's repository is for:
 // an index (one GET), or an image and its platform, read from its config
 // (a GET of the manifest and one of the config blob).
