@@ -21,9 +21,9 @@ type Resolver interface {
 	// PlatformOf tells whether digest is an index or, for an image, its
 	// platform (a GET of the manifest and one of its config).
 	PlatformOf(ctx context.Context, ref imageref.Ref, digest string) (platform string, index bool, err error)
-	// MediaType tells what a manifest is, for a registry whose HEAD did
-	// not say (one GET).
-	MediaType(ctx context.Context, ref imageref.Ref, digest string) (string, error)
+	// Describe tells what a manifest is, for a registry whose HEAD did
+	// not say: its media type and, for an index, its images (one GET).
+	Describe(ctx context.Context, ref imageref.Ref, digest string) (string, []resolve.Manifest, error)
 }
 
 // Options are the settings every command shares.

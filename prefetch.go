@@ -196,7 +196,7 @@ func (p *prefetcher) acquire(ctx context.Context) error {
 
 func (p *prefetcher) release() { <-p.slots }
 
-// Index, Platforms, PlatformOf and MediaType take a slot as the HEADs do.
+// Index, Platforms, PlatformOf and Describe take a slot as the HEADs do.
 
 func (p *prefetcher) Index(ctx context.Context, ref imageref.Ref, digest string) ([]resolve.Manifest, error) {
 	if err := p.acquire(ctx); err != nil {
@@ -222,12 +222,12 @@ func (p *prefetcher) PlatformOf(ctx context.Context, ref imageref.Ref, digest st
 	return p.Resolver.PlatformOf(ctx, ref, digest)
 }
 
-func (p *prefetcher) MediaType(ctx context.Context, ref imageref.Ref, digest string) (string, error) {
+func (p *prefetcher) Describe(ctx context.Context, ref imageref.Ref, digest string) (string, []resolve.Manifest, error) {
 	if err := p.acquire(ctx); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer p.release()
-	return p.Resolver.MediaType(ctx, ref, digest)
+	return p.Resolver.Describe(ctx, ref, digest)
 }
 
 // wantAll is update's filter: every reference is resolved.

@@ -109,12 +109,19 @@ func pinnedDigest(us []use) string {
 // index finds the platform's image and, unless the old image is still in
 // it, a GET of the old manifest and one of its config tell its platform.
 func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, prev *lockfile.Entry, pinned string) (resolved, error) {
-	d, err := describe(ctx, r, ref, prev)
+	d, err := r.Resolve(ctx, ref)
 	if err != nil {
 		return resolved{}, err
 	}
 	if !ref.Tracks() && d.Digest != ref.Digest {
 		return resolved{}, fmt.Errorf("resolving %q: the registry answered %s for it", ref.Written, d.Digest)
+	}
+	isIndex, images := d.IsIndex(), []resolve.Manifest(nil) // images: the index's, when read already
+	if d.MediaType == "" && (prev == nil || prev.Digest != d.Digest) {
+		// The HEAD did not say what the digest is, and the lock does not.
+		if isIndex, images, err = ix.kind(ctx, r, ref, d.Digest); err != nil {
+			return resolved{}, err
+		}
 	}
 	old, oldIndex := pinned, false
 	if prev != nil {
@@ -127,7 +134,7 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 		// A HEAD that gave no media type: the same digest is what the
 		// lock says it is.
 		return resolved{digest: d.Digest, platforms: prev.Platforms}, nil
-	case !d.IsIndex():
+	case !isIndex:
 		res := resolved{digest: d.Digest}
 		if moved && oldIndex {
 			res.note = "the tag now points at a single-platform image; the pin was a multi-platform index"
@@ -137,9 +144,11 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 		return indexPlatforms(ctx, r, ix, ref, d.Digest, prev)
 	}
 
-	ms, err := r.Index(ctx, ref, d.Digest)
-	if err != nil {
-		return resolved{}, err
+	ms := images
+	if ms == nil {
+		if ms, err = r.Index(ctx, ref, d.Digest); err != nil {
+			return resolved{}, err
+		}
 	}
 	if slices.ContainsFunc(ms, func(m resolve.Manifest) bool { return m.Digest == old }) {
 		return resolved{digest: old}, nil // the pinned image is one of the index's: nothing moved for it
@@ -159,19 +168,6 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 	}
 	return resolved{}, fmt.Errorf("resolving %q: the tag now points at a multi-platform index (%s) with no %s image, the platform of the pinned %s",
 		ref.Written, short(d.Digest), platform, short(old))
-}
-
-// describe resolves ref. When the registry's HEAD gives no media type for
-// a digest other than prev's, a GET of the manifest tells whether it is an
-// index, which the lock records with its platforms, or one image; for
-// prev's own digest, the lock says which.
-func describe(ctx context.Context, r Resolver, ref imageref.Ref, prev *lockfile.Entry) (resolve.Descriptor, error) {
-	d, err := r.Resolve(ctx, ref)
-	if err != nil || d.MediaType != "" || prev != nil && prev.Digest == d.Digest {
-		return d, err
-	}
-	d.MediaType, err = r.MediaType(ctx, ref, d.Digest)
-	return d, err
 }
 
 // indexPlatforms is an index's resolution: its platforms come from the old
@@ -196,6 +192,16 @@ func indexPlatforms(ctx context.Context, r Resolver, ix *indexes, ref imageref.R
 type indexes struct {
 	mu sync.Mutex
 	m  map[string]*indexRead // repository@digest
+	// kinds are the digests a registry's HEAD gave no media type for,
+	// each described by one GET that the tags pointing at it share.
+	kinds map[string]*kindRead
+}
+
+type kindRead struct {
+	done   chan struct{}
+	index  bool
+	images []resolve.Manifest
+	err    error
 }
 
 type indexRead struct {
@@ -205,7 +211,7 @@ type indexRead struct {
 }
 
 func newIndexes(old *lockfile.Lock) *indexes {
-	ix := &indexes{m: map[string]*indexRead{}}
+	ix := &indexes{m: map[string]*indexRead{}, kinds: map[string]*kindRead{}}
 	if old == nil {
 		return ix
 	}
@@ -240,6 +246,46 @@ func (ix *indexes) platforms(ctx context.Context, r Resolver, ref imageref.Ref, 
 		return c.ps, c.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// kind tells whether the digest in ref's repository, which a HEAD gave no
+// media type for, is an index, with the index's images when they were read
+// here. An index the old lock records is one; else one GET describes the
+// digest, and an index's platforms go into ix for platforms to find.
+func (ix *indexes) kind(ctx context.Context, r Resolver, ref imageref.Ref, digest string) (bool, []resolve.Manifest, error) {
+	key := ref.Repository() + "@" + digest
+	ix.mu.Lock()
+	if _, ok := ix.m[key]; ok {
+		ix.mu.Unlock()
+		return true, nil, nil
+	}
+	c, ok := ix.kinds[key]
+	if !ok {
+		c = &kindRead{done: make(chan struct{})}
+		ix.kinds[key] = c
+	}
+	ix.mu.Unlock()
+	if !ok {
+		var mt string
+		mt, c.images, c.err = r.Describe(ctx, ref, digest)
+		c.index = resolve.Descriptor{MediaType: mt}.IsIndex()
+		if c.err == nil && c.index {
+			done := make(chan struct{})
+			close(done)
+			ix.mu.Lock()
+			if _, ok := ix.m[key]; !ok {
+				ix.m[key] = &indexRead{done: done, ps: platformsOf(c.images)}
+			}
+			ix.mu.Unlock()
+		}
+		close(c.done)
+	}
+	select {
+	case <-c.done:
+		return c.index, c.images, c.err
+	case <-ctx.Done():
+		return false, nil, ctx.Err()
 	}
 }
 

@@ -223,7 +223,7 @@ func checkEntry(ctx context.Context, r Resolver, ref imageref.Ref, e *lockfile.E
 		}
 		return nil, err
 	}
-	d, err := describe(ctx, r, ref, e)
+	d, err := r.Resolve(ctx, ref)
 	if errors.Is(err, resolve.ErrNotFound) {
 		return []Problem{{Kind: ProblemVanished, Image: e.Image,
 			Message: fmt.Sprintf("%s no longer exists in the registry (the lock has %s)", e.Image, short(e.Digest))}}, nil
@@ -241,14 +241,24 @@ func checkEntry(ctx context.Context, r Resolver, ref imageref.Ref, e *lockfile.E
 		}
 		return nil, nil
 	}
-	if d.IsIndex() && len(e.Platforms) == 0 {
-		// The lock pins one platform's image and the tag is an index: it
-		// has moved only if that image left the index (one GET).
-		ms, err := r.Index(ctx, ref, d.Digest)
-		if err != nil {
-			return nil, err
+	if len(e.Platforms) == 0 {
+		// The lock pins one platform's image: if the tag is now an index,
+		// it has moved only if that image left the index (one GET, which
+		// also tells what the digest is when the HEAD did not say).
+		var ms []resolve.Manifest
+		switch {
+		case d.MediaType == "":
+			var mt string
+			if mt, ms, err = r.Describe(ctx, ref, d.Digest); err != nil {
+				return nil, err
+			}
+			d.MediaType = mt
+		case d.IsIndex():
+			if ms, err = r.Index(ctx, ref, d.Digest); err != nil {
+				return nil, err
+			}
 		}
-		if slices.ContainsFunc(ms, func(m resolve.Manifest) bool { return m.Digest == e.Digest }) {
+		if d.IsIndex() && slices.ContainsFunc(ms, func(m resolve.Manifest) bool { return m.Digest == e.Digest }) {
 			return nil, nil
 		}
 	}

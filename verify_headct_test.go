@@ -69,13 +69,80 @@ func TestVerifyHeadWithoutContentTypePlatformPin(t *testing.T) {
 		"a.yaml":      pod(reg.host + "/acme/p:1@" + pinned),
 		"images.lock": lockWith(reg.host+"/acme/p:1", pinned),
 	})
-	res, err := Verify(ctx, opts(dir, noCTFront(t, reg)))
+	r := noCTFront(t, reg)
+	reg.reset()
+	res, err := Verify(ctx, opts(dir, r))
 	if err != nil && !errors.Is(err, ErrVerifyFailed) {
 		t.Fatalf("verify: %v", err)
 	}
 	for _, p := range res.Problems {
 		t.Errorf("verify reported %s: %s", p.Kind, p.Message)
 	}
+	// The HEAD, and one GET that tells the digest is an index and lists it.
+	if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
+		t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 1", h, g)
+	}
+}
+
+// TestVerifyHeadWithoutContentTypeMoved: behind a front whose HEADs give
+// no media type, a locked index whose tag moved has moved, whatever the
+// tag now names, with no GET; and a GET that fails is an error, not a
+// vanished tag.
+func TestVerifyHeadWithoutContentTypeMoved(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("a locked index", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		old := reg.pushIndex(t, "acme/p:1")
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1@" + old),
+			"images.lock": lockWith(reg.host+"/acme/p:1", old, "linux/amd64", "linux/arm64")})
+		reg.pushIndex(t, "acme/p:1")
+		r := noCTFront(t, reg)
+		reg.reset()
+		res, err := Verify(ctx, opts(dir, r))
+		if !errors.Is(err, ErrVerifyFailed) || len(res.Problems) != 1 || res.Problems[0].Kind != ProblemMoved {
+			t.Fatalf("verify: %v, problems %+v; want the tag moved", err, res.Problems)
+		}
+		// The tag's HEAD and the locked digest's (is it still there to
+		// roll back to?), and no GET.
+		if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 0 {
+			t.Errorf("sent %d HEADs and %d manifest GETs, want 2 and 0", h, g)
+		}
+	})
+
+	t.Run("a GET that fails", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		old := reg.push(t, "acme/p:1")
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1@" + old),
+			"images.lock": lockWith(reg.host+"/acme/p:1", old)})
+		reg.push(t, "acme/p:1")
+		// The manifest's GET answers 404, as when the tag moves again
+		// between the HEAD and the GET.
+		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			switch {
+			case req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/manifests/"):
+				w.WriteHeader(http.StatusNotFound)
+				return
+			case req.Method == http.MethodHead && strings.Contains(req.URL.Path, "/manifests/"):
+				w = noCTHead{w}
+			}
+			forward(w, req, reg.host)
+		}))
+		t.Cleanup(front.Close)
+		r := reg.resolver(t, map[string]string{reg.host: strings.TrimPrefix(front.URL, "http://")})
+		res, err := Verify(ctx, opts(dir, r))
+		if err == nil || errors.Is(err, ErrVerifyFailed) {
+			t.Fatalf("verify: %v; want an error that is not a verdict", err)
+		}
+		if res != nil {
+			for _, p := range res.Problems {
+				t.Errorf("verify reported %s: %s", p.Kind, p.Message)
+			}
+		}
+	})
 }
 
 // noCTFront is the registry reg behind a front whose manifest HEADs carry
@@ -113,10 +180,10 @@ func TestUpdateHeadWithoutContentType(t *testing.T) {
 		if !strings.Contains(lock, "digest: "+idx) || !strings.Contains(lock, "linux/arm64") {
 			t.Errorf("the lock does not record the index with its platforms:\n%s", lock)
 		}
-		// One HEAD; a GET to tell what the digest is, and one to read the
-		// index's platforms.
-		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 2 {
-			t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 2", h, g)
+		// One HEAD, and a GET that tells what the digest is and, for an
+		// index, its platforms.
+		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
+			t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 1", h, g)
 		}
 		// Nothing moved: the lock says what the digest is.
 		reg.reset()
@@ -125,6 +192,25 @@ func TestUpdateHeadWithoutContentType(t *testing.T) {
 		}
 		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 0 {
 			t.Errorf("second update sent %d HEADs and %d GETs, want 1 and 0", h, g)
+		}
+	})
+
+	t.Run("two tags of one index new to the lock", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		idx := reg.pushIndex(t, "acme/p:1")
+		reg.tagIndex(t, "acme/p:1", "acme/p:latest")
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host+"/acme/p:1", reg.host+"/acme/p:latest")})
+		r := noCTFront(t, reg)
+		reg.reset()
+		if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
+			t.Fatal(err)
+		}
+		if lock := read(t, filepath.Join(dir, "images.lock")); strings.Count(lock, "digest: "+idx) != 2 || strings.Count(lock, "linux/arm64") != 2 {
+			t.Errorf("the lock does not record both tags as the index:\n%s", lock)
+		}
+		if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 1 {
+			t.Errorf("sent %d HEADs and %d manifest GETs, want 2 and 1 (the tags share the GET)", h, g)
 		}
 	})
 
@@ -161,12 +247,19 @@ func TestUpdateHeadWithoutContentType(t *testing.T) {
 			"a.yaml":      pod(reg.host + "/acme/p:1@" + old),
 			"images.lock": lockWith(reg.host+"/acme/p:1", old),
 		})
-		res, err := Update(ctx, UpdateOptions{Options: opts(dir, noCTFront(t, reg))})
+		r := noCTFront(t, reg)
+		reg.reset()
+		res, err := Update(ctx, UpdateOptions{Options: opts(dir, r)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want := imgs["linux/arm64"]; len(res.Changes) != 1 || res.Changes[0].NewDigest != want {
 			t.Errorf("changes = %+v, want one to the arm64 image %s", res.Changes, want)
+		}
+		// As where HEADs give the type: the HEAD, a GET of the index and
+		// one of the old manifest (whose config tells its platform).
+		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 2 {
+			t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 2", h, g)
 		}
 	})
 }

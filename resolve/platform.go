@@ -55,17 +55,41 @@ func (r *Resolver) Index(ctx context.Context, ref imageref.Ref, digest string) (
 	return ms, err
 }
 
-// MediaType GETs the manifest digest in ref's repository (one request) and
-// returns its media type: what a registry whose HEAD gives no Content-Type
-// leaves unsaid.
-func (r *Resolver) MediaType(ctx context.Context, ref imageref.Ref, digest string) (string, error) {
-	var mt string
-	err := r.byDigest(ctx, ref, digest, "reading the media type of", func(ctx context.Context, s session, repo name.Repository) error {
-		d, err := getManifest(ctx, s.rt, manifestURL(s.scheme, repo, digest), digest)
-		mt = d.MediaType
+// Describe GETs the manifest digest in ref's repository (one request) and
+// says what it is, which a registry whose HEAD gives no Content-Type
+// leaves unsaid: its media type and, for an index, its images as Index
+// lists them.
+func (r *Resolver) Describe(ctx context.Context, ref imageref.Ref, digest string) (mediaType string, ms []Manifest, err error) {
+	err = r.byDigest(ctx, ref, digest, "reading the manifest of", func(ctx context.Context, s session, repo name.Repository) error {
+		var body []byte
+		if body, mediaType, err = fetchManifest(ctx, s, repo, digest); err == nil && isIndex(mediaType) {
+			ms, err = indexImages(body)
+		}
 		return err
 	})
-	return mt, err
+	return mediaType, ms, err
+}
+
+// fetchManifest GETs the manifest digest of repo and returns it with its
+// media type, checking that it is a manifest pin reads and has that digest.
+func fetchManifest(ctx context.Context, s session, repo name.Repository, digest string) ([]byte, string, error) {
+	resp, err := do(ctx, s.rt, http.MethodGet, manifestURL(s.scheme, repo, digest), manifestAccept)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	body, dig, err := readManifest(resp)
+	if err != nil {
+		return nil, "", err
+	}
+	if dig != digest {
+		return nil, "", fmt.Errorf("registry sent a manifest with digest %s for %s", dig, digest)
+	}
+	mt := manifestType(resp.Header, body)
+	if mt == "" {
+		return nil, "", notManifest(resp.Header, body)
+	}
+	return body, mt, nil
 }
 
 // PlatformOf tells what the manifest digest in ref's repository is for:
@@ -73,23 +97,11 @@ func (r *Resolver) MediaType(ctx context.Context, ref imageref.Ref, digest strin
 // (a GET of the manifest and one of the config blob).
 func (r *Resolver) PlatformOf(ctx context.Context, ref imageref.Ref, digest string) (platform string, index bool, err error) {
 	err = r.byDigest(ctx, ref, digest, "reading the platform of", func(ctx context.Context, s session, repo name.Repository) error {
-		u := manifestURL(s.scheme, repo, digest)
-		resp, err := do(ctx, s.rt, http.MethodGet, u, manifestAccept)
+		body, mt, err := fetchManifest(ctx, s, repo, digest)
 		if err != nil {
 			return err
 		}
-		defer resp.Body.Close()
-		body, dig, err := readManifest(resp)
-		if err != nil {
-			return err
-		}
-		if dig != digest {
-			return fmt.Errorf("registry sent a manifest with digest %s for %s", dig, digest)
-		}
-		switch mt := manifestType(resp.Header, body); {
-		case mt == "":
-			return notManifest(resp.Header, body)
-		case isIndex(mt):
+		if isIndex(mt) {
 			index = true
 			return nil
 		}
@@ -147,6 +159,12 @@ func getIndex(ctx context.Context, rt http.RoundTripper, u, want string) ([]Mani
 		}
 		return nil, fmt.Errorf("manifest is a %s, not an index", mt)
 	}
+	return indexImages(body)
+}
+
+// indexImages lists the images of the index body, leaving out those with
+// no platform or "unknown/unknown".
+func indexImages(body []byte) ([]Manifest, error) {
 	im, err := v1.ParseIndexManifest(bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("parsing index: %w", err)
