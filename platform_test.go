@@ -2,12 +2,15 @@ package pin
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -262,6 +265,67 @@ func TestUpdatePlatformCases(t *testing.T) {
 		vr, err := Verify(ctx, opts(dir, r))
 		if err == nil || len(vr.Problems) != 1 || vr.Problems[0].Kind != ProblemMoved {
 			t.Errorf("verify after the image left the index: %v, %+v; want one moved", err, vr)
+		}
+	})
+}
+
+// TestUpdatePlatformPinsDisagree: sources that pin one tag to images of
+// different platforms (a DaemonSet per node architecture, say) cannot
+// share the lock's one digest: keeping one pin's platform would move the
+// others to it. update refuses, and writes nothing; pins of one platform
+// go on together.
+func TestUpdatePlatformPinsDisagree(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	setup := func(t *testing.T, locked bool) (*testRegistry, string, string, string) {
+		reg := newTestRegistry(t)
+		amd, arm := platformImage(t, "linux/amd64"), platformImage(t, "linux/arm64")
+		reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": amd, "linux/arm64": arm})
+		a, b := digestOf(t, amd), digestOf(t, arm)
+		files := map[string]string{"a.yaml": pod(reg.host + "/acme/p:1@" + a), "b.yaml": pod(reg.host + "/acme/p:1@" + b)}
+		if locked {
+			files["images.lock"] = lockWith(reg.host+"/acme/p:1", a)
+		}
+		return reg, writeTree(t, files), a, b
+	}
+	for _, locked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("locked=%v", locked), func(t *testing.T) {
+			t.Parallel()
+			reg, dir, a, b := setup(t, locked)
+			before := snapshot(t, dir)
+			_, err := Update(ctx, UpdateOptions{Options: opts(dir, reg.resolver(t, nil))})
+			var fe *FileError
+			if err == nil || !errors.As(err, &fe) {
+				t.Fatalf("Update: %v; want a refusal naming the file", err)
+			}
+			for _, want := range []string{short(a), short(b), "linux/amd64", "linux/arm64"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not name %s", err, want)
+				}
+			}
+			if fe.Hint() == "" {
+				t.Errorf("error %q has no hint", err)
+			}
+			if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+				t.Errorf("the refused update changed files (-before +after):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("pins of one platform", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		older := reg.pushPlatformImage(t, "acme/p:1", "linux/amd64")
+		amd := platformImage(t, "linux/amd64")
+		reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": amd, "linux/arm64": platformImage(t, "linux/arm64")})
+		now := digestOf(t, amd)
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1@" + now), "b.yaml": pod(reg.host + "/acme/p:1@" + older)})
+		res, err := Update(ctx, UpdateOptions{Options: opts(dir, reg.resolver(t, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Changes) != 1 || res.Changes[0].NewDigest != now || !strings.HasSuffix(res.Changes[0].File, "b.yaml") {
+			t.Errorf("changes = %+v, want b.yaml to the amd64 image %s", res.Changes, now)
 		}
 	})
 }

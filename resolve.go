@@ -66,7 +66,7 @@ func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs m
 	ix := newIndexes(old)
 	for _, k := range keys {
 		g.Go(func() error {
-			res, err := resolveOne(ctx, r, ix, refs[k], old.Find(k), pinnedDigest(uses[k]))
+			res, err := resolveOne(ctx, r, ix, refs[k], old.Find(k), pinnedDigests(uses[k]))
 			mu.Lock()
 			defer mu.Unlock()
 			if done++; progress != nil {
@@ -92,23 +92,26 @@ func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs m
 	return out, nil
 }
 
-// pinnedDigest is the first digest the sources carry for a reference.
-func pinnedDigest(us []use) string {
+// pinnedDigests are the digests the sources carry for a reference, each
+// once, in the order they are written.
+func pinnedDigests(us []use) []string {
+	var ds []string
 	for _, u := range us {
-		if u.digest != "" {
-			return u.digest
+		if u.digest != "" && !slices.Contains(ds, u.digest) {
+			ds = append(ds, u.digest)
 		}
 	}
-	return ""
+	return ds
 }
 
 // resolveOne resolves ref: one HEAD, and an index's platforms (one GET)
 // when its digest is new to the lock. When the tag moved and the existing
-// pin (the lock's, else the sources') is one platform's image while the
-// tag now points at an index, the pin stays on that platform: a GET of the
-// index finds the platform's image and, unless the old image is still in
-// it, a GET of the old manifest and one of its config tell its platform.
-func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, prev *lockfile.Entry, pinned string) (resolved, error) {
+// pin (the lock's, else the sources' first, of pins) is one platform's
+// image while the tag now points at an index, the pin stays on that
+// platform: a GET of the index finds the platform's image and, unless the
+// old image is still in it, a GET of the old manifest and one of its
+// config tell its platform.
+func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, prev *lockfile.Entry, pins []string) (resolved, error) {
 	d, err := r.Resolve(ctx, ref)
 	if err != nil {
 		return resolved{}, err
@@ -123,7 +126,11 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 			return resolved{}, err
 		}
 	}
-	old, oldIndex := pinned, false
+	var old string
+	if len(pins) > 0 {
+		old = pins[0]
+	}
+	oldIndex := false
 	if prev != nil {
 		// pin records an index's platforms, so an entry without them is an image.
 		old, oldIndex = prev.Digest, len(prev.Platforms) > 0
@@ -150,8 +157,12 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 			return resolved{}, err
 		}
 	}
-	if slices.ContainsFunc(ms, func(m resolve.Manifest) bool { return m.Digest == old }) {
-		return resolved{digest: old}, nil // the pinned image is one of the index's: nothing moved for it
+	if i := slices.IndexFunc(ms, func(m resolve.Manifest) bool { return m.Digest == old }); i >= 0 {
+		// The pinned image is one of the index's: nothing moved for it.
+		if err := onePlatform(ctx, r, ref, ms, old, ms[i].Platform, pins); err != nil {
+			return resolved{}, err
+		}
+		return resolved{digest: old}, nil
 	}
 	platform, isIndex, err := r.PlatformOf(ctx, ref, old)
 	if err != nil {
@@ -162,12 +173,59 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 	}
 	for _, m := range ms {
 		if samePlatform(m.Platform, platform) {
+			if err := onePlatform(ctx, r, ref, ms, old, platform, pins); err != nil {
+				return resolved{}, err
+			}
 			return resolved{digest: m.Digest, note: fmt.Sprintf(
 				"kept on %s: the tag now points at a multi-platform index (%s), and the pin stays on its %s image", platform, short(d.Digest), platform)}, nil
 		}
 	}
 	return resolved{}, fmt.Errorf("resolving %q: the tag now points at a multi-platform index (%s) with no %s image, the platform of the pinned %s",
 		ref.Written, short(d.Digest), platform, short(old))
+}
+
+// onePlatform checks, before a pin is kept on old's platform, that the
+// sources pin ref to no image of another platform, nor to an index: the
+// lock keeps one digest for a reference, and every source would be moved
+// to old's platform. ms are the images of the index the tag points at.
+func onePlatform(ctx context.Context, r Resolver, ref imageref.Ref, ms []resolve.Manifest, old, platform string, pins []string) error {
+	for _, p := range pins {
+		if p == old {
+			continue
+		}
+		var other string
+		if i := slices.IndexFunc(ms, func(m resolve.Manifest) bool { return m.Digest == p }); i >= 0 {
+			other = ms[i].Platform
+		} else {
+			pp, isIndex, err := r.PlatformOf(ctx, ref, p)
+			if err != nil {
+				return err
+			}
+			if other = pp; isIndex {
+				other = "a multi-platform index"
+			}
+		}
+		if !samePlatform(other, platform) {
+			return &platformConflict{ref: ref.Written, a: old, aPlatform: platform, b: p, bPlatform: other}
+		}
+	}
+	return nil
+}
+
+// platformConflict is a reference the sources pin to images of two
+// platforms, which one lock entry cannot hold.
+type platformConflict struct {
+	ref                        string
+	a, aPlatform, b, bPlatform string
+}
+
+func (e *platformConflict) Error() string {
+	return fmt.Sprintf("%s is pinned to %s (%s) and to %s (%s) in the sources; the lock holds one digest for it, and pin would move every place to one platform",
+		e.ref, short(e.a), e.aPlatform, short(e.b), e.bPlatform)
+}
+
+func (e *platformConflict) Hint() string {
+	return "pin the tag's multi-platform index in every place (remove the digests and run pin update), or give each platform a tag of its own"
 }
 
 // indexPlatforms is an index's resolution: its platforms come from the old
