@@ -8,10 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
-
-	"github.com/google/go-containerregistry/pkg/authn"
 )
 
 const canary = "canary-SECRET-9f3e21"
@@ -157,43 +154,5 @@ func TestDockerHubCredentials(t *testing.T) {
 		if rerr.Status != http.StatusUnauthorized || rerr.Hint() != want {
 			t.Errorf("with %s: Resolve(nginx:1.25) = %v, hint %q; want 401, hint %q", config, rerr, rerr.Hint(), want)
 		}
-	}
-}
-
-// countingKeychain counts the look-ups of the keychain it wraps.
-type countingKeychain struct {
-	authn.Keychain
-	n atomic.Int32
-}
-
-func (k *countingKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
-	k.n.Add(1)
-	return k.Keychain.Resolve(r)
-}
-
-// TestCredentialsOncePerRegistry: the Docker config keys credentials by
-// registry, and a credential helper can take a tenth of a second a call;
-// a run over many repositories of one registry asks the keychain once.
-func TestCredentialsOncePerRegistry(t *testing.T) {
-	t.Parallel()
-	reg := newRegistry()
-	open := serve(t, reg)
-	repos := []string{"a/one", "a/two", "b/three"}
-	for _, repo := range repos {
-		pushImage(t, open+"/"+repo+":v1")
-	}
-	host := serve(t, &tokenServer{reg: reg, scope: true})
-	k := &countingKeychain{Keychain: staticKeychain{Username: user, Password: password}}
-	r := newResolver(t, Options{Keychain: k})
-	for _, repo := range repos {
-		if _, err := r.Resolve(context.Background(), parse(t, host+"/"+repo+":v1")); err != nil {
-			t.Fatalf("Resolve(%s): %v", repo, err)
-		}
-	}
-	if n := k.n.Load(); n != 1 {
-		t.Errorf("the keychain was asked %d times for three repositories of one registry, want 1", n)
-	}
-	if got, want := r.Stats(), (Stats{Pings: 1, Tokens: 3, Heads: 3}); got != want {
-		t.Errorf("Stats() = %+v, want %+v (a token per repository)", got, want)
 	}
 }

@@ -48,7 +48,7 @@ type Options struct {
 	// Loopback hosts (localhost, 127.0.0.0/8, ::1) are plain HTTP already (go-containerregistry does that).
 	// A host without a port matches every port of that host.
 	Insecure []string
-	// Keychain supplies credentials, asked once per registry; nil means authn.DefaultKeychain (DOCKER_CONFIG, ~/.docker/config.json, credential helpers).
+	// Keychain supplies credentials; nil means authn.DefaultKeychain (DOCKER_CONFIG, ~/.docker/config.json, credential helpers).
 	Keychain authn.Keychain
 	// Transport is the base round tripper; nil means a clone of remote.DefaultTransport (http.Transport) with MaxIdleConnsPerHost raised to Jobs.
 	// TLS verification can be skipped for Insecure hosts only when it is an *http.Transport.
@@ -83,9 +83,8 @@ type Resolver struct {
 	retry    *retryTransport
 	stats    counter
 
-	pings    once[ping]                // by registry host
-	creds    once[authn.Authenticator] // by registry host
-	sessions once[session]             // by lookup repository, host/path
+	pings    once[ping]    // by registry host
+	sessions once[session] // by lookup repository, host/path
 }
 
 // New returns a Resolver configured by opts.

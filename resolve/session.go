@@ -102,7 +102,7 @@ func (r *Resolver) session(ctx context.Context, repo name.Repository) (session, 
 		if err != nil {
 			return session{}, err
 		}
-		auth, err := r.credentials(ctx, repo)
+		auth, err := r.keychain.Resolve(repo)
 		if err != nil {
 			return session{}, credentialError(repo.RegistryStr(), err)
 		}
@@ -119,16 +119,6 @@ func (r *Resolver) session(ctx context.Context, repo name.Repository) (session, 
 			return session{}, err
 		}
 		return session{rt: rt, scheme: p.scheme}, nil
-	})
-}
-
-// credentials asks the keychain for repo's credentials once per registry:
-// the Docker config keys them by registry host, and a credential helper
-// (credsStore, credHelpers) runs as a process of its own on each call,
-// which can take a tenth of a second.
-func (r *Resolver) credentials(ctx context.Context, repo name.Repository) (authn.Authenticator, error) {
-	return r.creds.do(ctx, repo.RegistryStr(), func() (authn.Authenticator, error) {
-		return r.keychain.Resolve(repo)
 	})
 }
 
