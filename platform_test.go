@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -298,7 +299,7 @@ func TestUpdatePlatformPinsDisagree(t *testing.T) {
 			if err == nil || !errors.As(err, &fe) {
 				t.Fatalf("Update: %v; want a refusal naming the file", err)
 			}
-			for _, want := range []string{short(a), short(b), "linux/amd64", "linux/arm64"} {
+			for _, want := range []string{reg.host + "/acme/p:1 is pinned", short(a), short(b), "linux/amd64", "linux/arm64"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not name %s", err, want)
 				}
@@ -311,6 +312,45 @@ func TestUpdatePlatformPinsDisagree(t *testing.T) {
 			}
 		})
 	}
+
+	// The lock pins amd64, and every source was pinned to arm64 since.
+	t.Run("the lock and the sources", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		amd, arm := platformImage(t, "linux/amd64"), platformImage(t, "linux/arm64")
+		reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": amd, "linux/arm64": arm})
+		a, b := digestOf(t, amd), digestOf(t, arm)
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1@" + b), "images.lock": lockWith(reg.host+"/acme/p:1", a)})
+		_, err := Update(ctx, UpdateOptions{Options: opts(dir, reg.resolver(t, nil))})
+		var fe *FileError
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), "in the lock") || !strings.Contains(fe.Hint(), "remove the reference's entry from the lock") {
+			t.Fatalf("Update: %v (hint %q); want a refusal naming the lock's pin", err, hintOf(fe))
+		}
+		// Without the lock's entry, the sources' platform stands.
+		if err := os.Remove(filepath.Join(dir, "images.lock")); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := Update(ctx, UpdateOptions{Options: opts(dir, reg.resolver(t, nil))}); err != nil || len(res.Changes) != 0 {
+			t.Errorf("update without the lock: %v, changes %+v; want the arm64 pin kept", err, res)
+		}
+	})
+
+	// A pinned build the registry no longer has is moved on, as before.
+	t.Run("a pin the registry no longer has", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		amd := platformImage(t, "linux/amd64")
+		reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": amd, "linux/arm64": platformImage(t, "linux/arm64")})
+		now, gone := digestOf(t, amd), "sha256:"+strings.Repeat("0", 64)
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1@" + now), "b.yaml": pod(reg.host + "/acme/p:1@" + gone)})
+		res, err := Update(ctx, UpdateOptions{Options: opts(dir, reg.resolver(t, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Changes) != 1 || res.Changes[0].NewDigest != now {
+			t.Errorf("changes = %+v, want b.yaml to the amd64 image %s", res.Changes, now)
+		}
+	})
 
 	t.Run("pins of one platform", func(t *testing.T) {
 		t.Parallel()
@@ -328,4 +368,12 @@ func TestUpdatePlatformPinsDisagree(t *testing.T) {
 			t.Errorf("changes = %+v, want b.yaml to the amd64 image %s", res.Changes, now)
 		}
 	})
+}
+
+// hintOf is fe's hint, or "" for no error.
+func hintOf(fe *FileError) string {
+	if fe == nil {
+		return ""
+	}
+	return fe.Hint()
 }

@@ -159,7 +159,7 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 	}
 	if i := slices.IndexFunc(ms, func(m resolve.Manifest) bool { return m.Digest == old }); i >= 0 {
 		// The pinned image is one of the index's: nothing moved for it.
-		if err := onePlatform(ctx, r, ref, ms, old, ms[i].Platform, pins); err != nil {
+		if err := onePlatform(ctx, r, ref, ms, old, ms[i].Platform, pins, prev); err != nil {
 			return resolved{}, err
 		}
 		return resolved{digest: old}, nil
@@ -173,7 +173,7 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 	}
 	for _, m := range ms {
 		if samePlatform(m.Platform, platform) {
-			if err := onePlatform(ctx, r, ref, ms, old, platform, pins); err != nil {
+			if err := onePlatform(ctx, r, ref, ms, old, platform, pins, prev); err != nil {
 				return resolved{}, err
 			}
 			return resolved{digest: m.Digest, note: fmt.Sprintf(
@@ -184,11 +184,14 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 		ref.Written, short(d.Digest), platform, short(old))
 }
 
-// onePlatform checks, before a pin is kept on old's platform, that the
-// sources pin ref to no image of another platform, nor to an index: the
-// lock keeps one digest for a reference, and every source would be moved
-// to old's platform. ms are the images of the index the tag points at.
-func onePlatform(ctx context.Context, r Resolver, ref imageref.Ref, ms []resolve.Manifest, old, platform string, pins []string) error {
+// onePlatform checks, before a pin is kept on old's platform (the lock's
+// pin when prev is set, else the sources' first), that the sources pin ref
+// to no image of another platform, nor to an index: the lock keeps one
+// digest for a reference, and every source would be moved to old's
+// platform. ms are the images of the index the tag points at. A pinned
+// digest the registry no longer has (an old build, collected) has no
+// platform to compare and is moved on, as any stale pin is.
+func onePlatform(ctx context.Context, r Resolver, ref imageref.Ref, ms []resolve.Manifest, old, platform string, pins []string, prev *lockfile.Entry) error {
 	for _, p := range pins {
 		if p == old {
 			continue
@@ -198,6 +201,9 @@ func onePlatform(ctx context.Context, r Resolver, ref imageref.Ref, ms []resolve
 			other = ms[i].Platform
 		} else {
 			pp, isIndex, err := r.PlatformOf(ctx, ref, p)
+			if errors.Is(err, resolve.ErrNotFound) {
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -206,25 +212,35 @@ func onePlatform(ctx context.Context, r Resolver, ref imageref.Ref, ms []resolve
 			}
 		}
 		if !samePlatform(other, platform) {
-			return &platformConflict{ref: ref.Written, a: old, aPlatform: platform, b: p, bPlatform: other}
+			return &platformConflict{ref: ref.Key(), a: old, aPlatform: platform, b: p, bPlatform: other,
+				lock: prev != nil && !slices.Contains(pins, old)}
 		}
 	}
 	return nil
 }
 
-// platformConflict is a reference the sources pin to images of two
-// platforms, which one lock entry cannot hold.
+// platformConflict is a reference pinned to images of two platforms, by
+// two sources or by the lock and the sources, which one lock entry cannot
+// hold.
 type platformConflict struct {
 	ref                        string
 	a, aPlatform, b, bPlatform string
+	lock                       bool // a is the lock's pin, which no source carries
 }
 
 func (e *platformConflict) Error() string {
+	if e.lock {
+		return fmt.Sprintf("%s is pinned to %s (%s) in the lock and to %s (%s) in the sources, and pin would move the sources to the lock's platform",
+			e.ref, short(e.a), e.aPlatform, short(e.b), e.bPlatform)
+	}
 	return fmt.Sprintf("%s is pinned to %s (%s) and to %s (%s) in the sources; the lock holds one digest for it, and pin would move every place to one platform",
 		e.ref, short(e.a), e.aPlatform, short(e.b), e.bPlatform)
 }
 
 func (e *platformConflict) Hint() string {
+	if e.lock {
+		return "if the sources are right, remove the reference's entry from the lock and run pin update again"
+	}
 	return "pin the tag's multi-platform index in every place (remove the digests and run pin update), or give each platform a tag of its own"
 }
 
