@@ -352,6 +352,26 @@ func TestUpdatePlatformPinsDisagree(t *testing.T) {
 		}
 	})
 
+	// A source pinned to the index, after one pinned to a platform's
+	// image: every place follows the index, whatever the files' order.
+	t.Run("a source that pins the index", func(t *testing.T) {
+		t.Parallel()
+		reg := newTestRegistry(t)
+		arm := platformImage(t, "linux/arm64")
+		idx, _ := reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": platformImage(t, "linux/amd64"), "linux/arm64": arm})
+		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1@" + digestOf(t, arm)), "b.yaml": pod(reg.host + "/acme/p:1@" + idx)})
+		res, err := Update(ctx, UpdateOptions{Options: opts(dir, reg.resolver(t, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Changes) != 1 || res.Changes[0].NewDigest != idx || !strings.HasSuffix(res.Changes[0].File, "a.yaml") {
+			t.Errorf("changes = %+v, want a.yaml to the index %s", res.Changes, idx)
+		}
+		if lock := read(t, filepath.Join(dir, "images.lock")); !strings.Contains(lock, "digest: "+idx) || !strings.Contains(lock, "linux/arm64") {
+			t.Errorf("the lock does not record the index:\n%s", lock)
+		}
+	})
+
 	t.Run("pins of one platform", func(t *testing.T) {
 		t.Parallel()
 		reg := newTestRegistry(t)

@@ -159,8 +159,11 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 	}
 	if i := slices.IndexFunc(ms, func(m resolve.Manifest) bool { return m.Digest == old }); i >= 0 {
 		// The pinned image is one of the index's: nothing moved for it.
-		if err := onePlatform(ctx, r, ref, ms, old, ms[i].Platform, pins, prev); err != nil {
+		switch follow, err := onePlatform(ctx, r, ref, d.Digest, ms, old, ms[i].Platform, pins, prev); {
+		case err != nil:
 			return resolved{}, err
+		case follow:
+			return resolved{digest: d.Digest, platforms: platformsOf(ms)}, nil
 		}
 		return resolved{digest: old}, nil
 	}
@@ -173,8 +176,11 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 	}
 	for _, m := range ms {
 		if samePlatform(m.Platform, platform) {
-			if err := onePlatform(ctx, r, ref, ms, old, platform, pins, prev); err != nil {
+			switch follow, err := onePlatform(ctx, r, ref, d.Digest, ms, old, platform, pins, prev); {
+			case err != nil:
 				return resolved{}, err
+			case follow:
+				return resolved{digest: d.Digest, platforms: platformsOf(ms)}, nil
 			}
 			return resolved{digest: m.Digest, note: fmt.Sprintf(
 				"kept on %s: the tag now points at a multi-platform index (%s), and the pin stays on its %s image", platform, short(d.Digest), platform)}, nil
@@ -185,38 +191,45 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 }
 
 // onePlatform checks, before a pin is kept on old's platform (the lock's
-// pin when prev is set, else the sources' first), that the sources pin ref
-// to no image of another platform, nor to an index: the lock keeps one
-// digest for a reference, and every source would be moved to old's
-// platform. ms are the images of the index the tag points at. A pinned
+// pin when prev is set, else the sources' first), the other digests the
+// sources pin ref to; index is the index the tag points at, and ms its
+// images. A source pinned to an index (this one or an older one) makes
+// every place follow the index (follow): no platform is lost. Else an
+// image of another platform is refused: the lock keeps one digest for a
+// reference, and every source would be moved to old's platform. A pinned
 // digest the registry no longer has (an old build, collected) has no
 // platform to compare and is moved on, as any stale pin is.
-func onePlatform(ctx context.Context, r Resolver, ref imageref.Ref, ms []resolve.Manifest, old, platform string, pins []string, prev *lockfile.Entry) error {
+func onePlatform(ctx context.Context, r Resolver, ref imageref.Ref, index string, ms []resolve.Manifest, old, platform string, pins []string, prev *lockfile.Entry) (follow bool, err error) {
+	others := map[string]string{} // digest → platform
 	for _, p := range pins {
 		if p == old {
 			continue
 		}
-		var other string
-		if i := slices.IndexFunc(ms, func(m resolve.Manifest) bool { return m.Digest == p }); i >= 0 {
-			other = ms[i].Platform
-		} else {
-			pp, isIndex, err := r.PlatformOf(ctx, ref, p)
-			if errors.Is(err, resolve.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if other = pp; isIndex {
-				other = "a multi-platform index"
-			}
+		if p == index {
+			return true, nil
 		}
-		if !samePlatform(other, platform) {
-			return &platformConflict{ref: ref.Key(), a: old, aPlatform: platform, b: p, bPlatform: other,
+		if i := slices.IndexFunc(ms, func(m resolve.Manifest) bool { return m.Digest == p }); i >= 0 {
+			others[p] = ms[i].Platform
+			continue
+		}
+		pp, isIndex, err := r.PlatformOf(ctx, ref, p)
+		switch {
+		case errors.Is(err, resolve.ErrNotFound):
+		case err != nil:
+			return false, err
+		case isIndex:
+			return true, nil
+		default:
+			others[p] = pp
+		}
+	}
+	for _, p := range pins {
+		if other, ok := others[p]; ok && !samePlatform(other, platform) {
+			return false, &platformConflict{ref: ref.Key(), a: old, aPlatform: platform, b: p, bPlatform: other,
 				lock: prev != nil && !slices.Contains(pins, old)}
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // platformConflict is a reference pinned to images of two platforms, by
