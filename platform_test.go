@@ -397,3 +397,52 @@ func hintOf(fe *FileError) string {
 	}
 	return fe.Hint()
 }
+
+// TestSamePlatform: the variants a runtime takes for granted are the same
+// platform; other variants are not.
+func TestSamePlatform(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"linux/arm64", "linux/arm64/v8", true},
+		{"linux/arm", "linux/arm/v7", true},
+		{"linux/amd64", "linux/amd64/v1", true},
+		{"linux/arm/v6", "linux/arm/v7", false},
+		{"linux/arm", "linux/arm/v6", false},
+		{"linux/amd64", "linux/amd64/v3", false},
+		{"linux/amd64", "windows/amd64", false},
+		{"linux/arm64", "linux/amd64", false},
+	} {
+		if got := samePlatform(tt.a, tt.b); got != tt.want {
+			t.Errorf("samePlatform(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := samePlatform(tt.b, tt.a); got != tt.want {
+			t.Errorf("samePlatform(%q, %q) = %v, want %v", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+// TestLockOnlyDoesNotCheckPins: with --lock-only the sources keep their
+// digests, which may lag behind the lock's; they are not moved, so they
+// are neither checked nor read (no GET beyond the usual).
+func TestLockOnlyDoesNotCheckPins(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newTestRegistry(t)
+	older := reg.pushPlatformImage(t, "acme/p:1", "linux/arm64")
+	arm := platformImage(t, "linux/arm64")
+	reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": platformImage(t, "linux/amd64"), "linux/arm64": arm})
+	kept := digestOf(t, arm)
+	dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1@" + older), "images.lock": lockWith(reg.host+"/acme/p:1", kept)})
+	reg.reset()
+	res, err := Update(ctx, UpdateOptions{Options: opts(dir, reg.resolver(t, nil)), LockOnly: true})
+	if err != nil || res.Changed() {
+		t.Fatalf("update --lock-only: changed %v, err %v; want nothing to do", res != nil && res.Changed(), err)
+	}
+	// The HEAD, and the index's GET that finds the locked image in it.
+	if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
+		t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 1", h, g)
+	}
+}

@@ -53,8 +53,9 @@ func distinct(files []*File) (keys []string, refs map[string]imageref.Ref, uses 
 // at a time. Platforms are read (one GET) only for an index digest that the
 // old lock does not already describe. Every failure is reported, each with
 // the place its reference is first written. progress, if set, hears of
-// each reference done.
-func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs map[string]imageref.Ref, uses map[string][]use, old *lockfile.Lock, progress func(done, total int), onResolved func(key string, r resolved)) (map[string]resolved, error) {
+// each reference done. With lockOnly the sources stay as they are, and
+// their pins are not checked against the one a reference keeps.
+func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs map[string]imageref.Ref, uses map[string][]use, old *lockfile.Lock, lockOnly bool, progress func(done, total int), onResolved func(key string, r resolved)) (map[string]resolved, error) {
 	out := make(map[string]resolved, len(keys))
 	var (
 		mu   sync.Mutex
@@ -66,7 +67,16 @@ func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs m
 	ix := newIndexes(old)
 	for _, k := range keys {
 		g.Go(func() error {
-			res, err := resolveOne(ctx, r, ix, refs[k], old.Find(k), pinnedDigests(uses[k]))
+			pins := pinnedDigests(uses[k])
+			prev := old.Find(k)
+			if lockOnly && len(pins) > 0 {
+				// The first pin stands in for the lock's missing one; the
+				// others are not moved, so nothing is checked against them.
+				if pins = pins[:1]; prev != nil {
+					pins[0] = prev.Digest
+				}
+			}
+			res, err := resolveOne(ctx, r, ix, refs[k], prev, pins)
 			mu.Lock()
 			defer mu.Unlock()
 			if done++; progress != nil {
@@ -385,15 +395,26 @@ func platformsOf(ms []resolve.Manifest) []string {
 	return slices.Compact(ps)
 }
 
-// samePlatform compares "os/arch[/variant]" strings; arm64 is arm64/v8.
+// samePlatform compares "os/arch[/variant]" strings, with the variants a
+// runtime takes for granted: arm64 is arm64/v8, arm is arm/v7, amd64 is
+// amd64/v1.
 func samePlatform(a, b string) bool {
-	fix := func(p string) string {
-		if strings.HasSuffix(p, "/arm64/v8") {
-			return strings.TrimSuffix(p, "/v8")
-		}
-		return p
+	return normalPlatform(a) == normalPlatform(b)
+}
+
+func normalPlatform(p string) string {
+	os, rest, _ := strings.Cut(p, "/")
+	arch, variant, _ := strings.Cut(rest, "/")
+	switch {
+	case arch == "arm64" && variant == "v8", arch == "amd64" && variant == "v1":
+		variant = ""
+	case arch == "arm" && variant == "":
+		variant = "v7"
 	}
-	return fix(a) == fix(b)
+	if variant == "" {
+		return os + "/" + arch
+	}
+	return os + "/" + arch + "/" + variant
 }
 
 // fromLock answers every distinct reference from the lock, for --offline.

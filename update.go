@@ -98,7 +98,7 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	if opts.Resolver == nil {
 		res, err = fromLock(keys, uses, ls.lock, ls.path)
 	} else {
-		res, err = resolveAll(ctx, opts.Resolver, opts.jobs(), keys, refs, uses, ls.lock, opts.Progress, ap.resolved)
+		res, err = resolveAll(ctx, opts.Resolver, opts.jobs(), keys, refs, uses, ls.lock, opts.LockOnly, opts.Progress, ap.resolved)
 	}
 	if err != nil {
 		return nil, err
