@@ -342,13 +342,18 @@ func TestUpdatePlatformPinsDisagree(t *testing.T) {
 		amd := platformImage(t, "linux/amd64")
 		reg.pushPlatformIndex(t, "acme/p:1", map[string]v1.Image{"linux/amd64": amd, "linux/arm64": platformImage(t, "linux/arm64")})
 		now, gone := digestOf(t, amd), "sha256:"+strings.Repeat("0", 64)
-		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1@" + now), "b.yaml": pod(reg.host + "/acme/p:1@" + gone)})
-		res, err := Update(ctx, UpdateOptions{Options: opts(dir, reg.resolver(t, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res.Changes) != 1 || res.Changes[0].NewDigest != now {
-			t.Errorf("changes = %+v, want b.yaml to the amd64 image %s", res.Changes, now)
+		// In either order of the files.
+		for _, files := range []map[string]string{
+			{"a.yaml": pod(reg.host + "/acme/p:1@" + now), "b.yaml": pod(reg.host + "/acme/p:1@" + gone)},
+			{"a.yaml": pod(reg.host + "/acme/p:1@" + gone), "b.yaml": pod(reg.host + "/acme/p:1@" + now)},
+		} {
+			res, err := Update(ctx, UpdateOptions{Options: opts(writeTree(t, files), reg.resolver(t, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Changes) != 1 || res.Changes[0].NewDigest != now {
+				t.Errorf("changes = %+v, want the collected pin moved to the amd64 image %s", res.Changes, now)
+			}
 		}
 	})
 

@@ -167,6 +167,17 @@ func resolveOne(ctx context.Context, r Resolver, ix *indexes, ref imageref.Ref, 
 			return resolved{}, err
 		}
 	}
+	if prev == nil && len(pins) > 1 && !slices.ContainsFunc(ms, func(m resolve.Manifest) bool { return m.Digest == old }) {
+		// With no lock, a pin the index still holds stands for the
+		// sources rather than the first, which may be a build the
+		// registry has collected, with no platform left to read.
+		for _, p := range pins[1:] {
+			if slices.ContainsFunc(ms, func(m resolve.Manifest) bool { return m.Digest == p }) {
+				old = p
+				break
+			}
+		}
+	}
 	if i := slices.IndexFunc(ms, func(m resolve.Manifest) bool { return m.Digest == old }); i >= 0 {
 		// The pinned image is one of the index's: nothing moved for it.
 		switch follow, err := onePlatform(ctx, r, ref, d.Digest, ms, old, ms[i].Platform, pins, prev); {
