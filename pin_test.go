@@ -56,6 +56,15 @@ func newTestRegistry(t *testing.T) *testRegistry {
 
 func (tr *testRegistry) reset() { tr.heads.Store(0); tr.gets.Store(0) }
 
+// wantRequests checks the manifest HEADs and GETs the registry received
+// since its last reset.
+func (tr *testRegistry) wantRequests(t *testing.T, what string, heads, gets int64) {
+	t.Helper()
+	if h, g := tr.heads.Load(), tr.gets.Load(); h != heads || g != gets {
+		t.Errorf("%s sent %d HEADs and %d manifest GETs, want %d and %d", what, h, g, heads, gets)
+	}
+}
+
 // push writes a random image to host/repo:tag and returns its digest.
 func (tr *testRegistry) push(t *testing.T, repoTag string) string {
 	t.Helper()
@@ -187,9 +196,7 @@ images:
 		t.Errorf("images.lock (-want +got):\n%s", diff)
 	}
 	// Two HEADs, and one GET: the index's platforms, new to the lock.
-	if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 1 {
-		t.Errorf("first update sent %d HEADs and %d GETs, want 2 and 1", h, g)
-	}
+	reg.wantRequests(t, "first update", 2, 1)
 
 	// A second update changes nothing and sends HEADs only.
 	before := snapshot(t, dir)
@@ -204,9 +211,7 @@ images:
 	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
 		t.Errorf("second Update wrote files (-before +after):\n%s", diff)
 	}
-	if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 0 {
-		t.Errorf("second update sent %d HEADs and %d GETs, want 2 and 0", h, g)
-	}
+	reg.wantRequests(t, "second update", 2, 0)
 
 	if _, err := Verify(ctx, opts(dir, r)); err != nil {
 		t.Errorf("Verify after update: %v", err)

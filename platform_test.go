@@ -136,9 +136,7 @@ func TestUpdateKeepsPlatform(t *testing.T) {
 			}
 			// One HEAD; GETs of the new index and of the old manifest (its
 			// config blob, to read the platform, is not a manifest).
-			if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 2 {
-				t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 2", h, g)
-			}
+			reg.wantRequests(t, "the run", 1, 2)
 			lock := read(t, filepath.Join(dir, "images.lock"))
 			if !strings.Contains(lock, "digest: "+want) || strings.Contains(lock, "platforms") {
 				t.Errorf("lock does not pin the image without platforms:\n%s", lock)
@@ -150,9 +148,7 @@ func TestUpdateKeepsPlatform(t *testing.T) {
 			if err != nil || res.Changed() {
 				t.Errorf("second update: changed %v, err %v", res != nil && res.Changed(), err)
 			}
-			if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
-				t.Errorf("second update sent %d HEADs and %d GETs, want 1 and 1", h, g)
-			}
+			reg.wantRequests(t, "second update", 1, 1)
 			if _, err := Verify(ctx, opts(dir, r)); err != nil {
 				t.Errorf("verify: %v", err)
 			}
@@ -205,9 +201,7 @@ func TestUpdatePlatformCases(t *testing.T) {
 		if !strings.Contains(string(res.Lock.New), "platforms: [linux/amd64, linux/arm64]") {
 			t.Errorf("lock does not record the new index's platforms:\n%s", res.Lock.New)
 		}
-		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
-			t.Errorf("sent %d HEADs and %d GETs, want 1 and 1 (the new index's platforms)", h, g)
-		}
+		reg.wantRequests(t, "update, the new index's platforms", 1, 1)
 	})
 
 	t.Run("index pin whose tag became an image", func(t *testing.T) {
@@ -447,7 +441,5 @@ func TestLockOnlyDoesNotCheckPins(t *testing.T) {
 		t.Fatalf("update --lock-only: changed %v, err %v; want nothing to do", res != nil && res.Changed(), err)
 	}
 	// The HEAD, and the index's GET that finds the locked image in it.
-	if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
-		t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 1", h, g)
-	}
+	reg.wantRequests(t, "the run", 1, 1)
 }

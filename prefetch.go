@@ -198,36 +198,33 @@ func (p *prefetcher) release() { <-p.slots }
 
 // Index, Platforms, PlatformOf and Describe take a slot as the HEADs do.
 
-func (p *prefetcher) Index(ctx context.Context, ref imageref.Ref, digest string) ([]resolve.Manifest, error) {
-	if err := p.acquire(ctx); err != nil {
-		return nil, err
-	}
-	defer p.release()
-	return p.Resolver.Index(ctx, ref, digest)
+func (p *prefetcher) Index(ctx context.Context, ref imageref.Ref, digest string) (ms []resolve.Manifest, err error) {
+	err = p.inSlot(ctx, func() error { ms, err = p.Resolver.Index(ctx, ref, digest); return err })
+	return ms, err
 }
 
-func (p *prefetcher) Platforms(ctx context.Context, ref imageref.Ref, digest string) ([]string, error) {
-	if err := p.acquire(ctx); err != nil {
-		return nil, err
-	}
-	defer p.release()
-	return p.Resolver.Platforms(ctx, ref, digest)
+func (p *prefetcher) Platforms(ctx context.Context, ref imageref.Ref, digest string) (ps []string, err error) {
+	err = p.inSlot(ctx, func() error { ps, err = p.Resolver.Platforms(ctx, ref, digest); return err })
+	return ps, err
 }
 
-func (p *prefetcher) PlatformOf(ctx context.Context, ref imageref.Ref, digest string) (string, bool, error) {
-	if err := p.acquire(ctx); err != nil {
-		return "", false, err
-	}
-	defer p.release()
-	return p.Resolver.PlatformOf(ctx, ref, digest)
+func (p *prefetcher) PlatformOf(ctx context.Context, ref imageref.Ref, digest string) (platform string, index bool, err error) {
+	err = p.inSlot(ctx, func() error { platform, index, err = p.Resolver.PlatformOf(ctx, ref, digest); return err })
+	return platform, index, err
 }
 
-func (p *prefetcher) Describe(ctx context.Context, ref imageref.Ref, digest string) (string, []resolve.Manifest, error) {
+func (p *prefetcher) Describe(ctx context.Context, ref imageref.Ref, digest string) (mediaType string, ms []resolve.Manifest, err error) {
+	err = p.inSlot(ctx, func() error { mediaType, ms, err = p.Resolver.Describe(ctx, ref, digest); return err })
+	return mediaType, ms, err
+}
+
+// inSlot runs fn, a registry request, in one of the slots.
+func (p *prefetcher) inSlot(ctx context.Context, fn func() error) error {
 	if err := p.acquire(ctx); err != nil {
-		return "", nil, err
+		return err
 	}
 	defer p.release()
-	return p.Resolver.Describe(ctx, ref, digest)
+	return fn()
 }
 
 // wantAll is update's filter: every reference is resolved.

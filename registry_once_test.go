@@ -2,6 +2,7 @@ package pin
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -94,9 +95,7 @@ func TestPlatformlessIndexNotFetchedAgain(t *testing.T) {
 		if err != nil || res.Changed() {
 			t.Fatalf("run %d: changed %v, err %v", run, res != nil && res.Changed(), err)
 		}
-		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 0 {
-			t.Errorf("run %d, nothing moved: sent %d HEADs and %d GETs, want 1 and 0", run, h, g)
-		}
+		reg.wantRequests(t, fmt.Sprintf("run %d, with nothing moved,", run), 1, 0)
 	}
 }
 
@@ -114,9 +113,7 @@ func TestSameIndexTwoTagsGetsOnce(t *testing.T) {
 	if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
 		t.Fatal(err)
 	}
-	if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 1 {
-		t.Errorf("two tags of one index %s: sent %d HEADs and %d GETs, want 2 and 1", idx, h, g)
-	}
+	reg.wantRequests(t, fmt.Sprintf("update, two tags of one index %s,", idx), 2, 1)
 }
 
 // TestIndexLockedUnderOtherTag: an index digest the lock already records,
@@ -139,9 +136,7 @@ func TestIndexLockedUnderOtherTag(t *testing.T) {
 	if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
 		t.Fatal(err)
 	}
-	if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 0 {
-		t.Errorf("sent %d HEADs and %d GETs, want 2 and 0: the lock holds the index digest and its platforms", h, g)
-	}
+	reg.wantRequests(t, "update, with the index digest and its platforms in the lock,", 2, 0)
 }
 
 // TestJobsBoundRequests: --jobs bounds the registry requests under way,

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/pin-tool/pin/imageref"
+	"github.com/pin-tool/pin/internal/memo"
 	"github.com/pin-tool/pin/lockfile"
 	"github.com/pin-tool/pin/resolve"
 	"golang.org/x/sync/errgroup"
@@ -67,13 +68,13 @@ func resolveAll(ctx context.Context, r Resolver, jobs int, keys []string, refs m
 	ix := newIndexes(old)
 	for _, k := range keys {
 		g.Go(func() error {
-			pins := pinnedDigests(uses[k])
-			prev := old.Find(k)
-			if lockOnly && len(pins) > 0 {
-				// The first pin stands in for the lock's missing one; the
-				// others are not moved, so nothing is checked against them.
-				if pins = pins[:1]; prev != nil {
-					pins[0] = prev.Digest
+			pins, prev := pinnedDigests(uses[k]), old.Find(k)
+			if lockOnly {
+				// The sources are not moved, so no pin of theirs is
+				// checked: only the one that stands for them counts, the
+				// lock's, else the sources' first.
+				if pins = pins[:min(len(pins), 1)]; prev != nil {
+					pins = nil
 				}
 			}
 			res, err := resolveOne(ctx, r, ix, refs[k], prev, pins)
@@ -298,28 +299,19 @@ func indexPlatforms(ctx context.Context, r Resolver, ix *indexes, ref imageref.R
 // the one GET that every tag pointing at a new index shares (alpine:3 and
 // alpine:3.20, say).
 type indexes struct {
-	mu sync.Mutex
-	m  map[string]*indexRead // repository@digest
+	ps memo.Memo[[]string] // by repository@digest
 	// kinds are the digests a registry's HEAD gave no media type for,
 	// each described by one GET that the tags pointing at it share.
-	kinds map[string]*kindRead
+	kinds memo.Memo[kindOf]
 }
 
-type kindRead struct {
-	done   chan struct{}
+type kindOf struct {
 	index  bool
-	images []resolve.Manifest
-	err    error
-}
-
-type indexRead struct {
-	done chan struct{}
-	ps   []string
-	err  error
+	images []resolve.Manifest // an index's
 }
 
 func newIndexes(old *lockfile.Lock) *indexes {
-	ix := &indexes{m: map[string]*indexRead{}, kinds: map[string]*kindRead{}}
+	ix := &indexes{}
 	if old == nil {
 		return ix
 	}
@@ -328,33 +320,16 @@ func newIndexes(old *lockfile.Lock) *indexes {
 		if err != nil || len(e.Platforms) == 0 {
 			continue // only platforms say an entry is an index
 		}
-		done := make(chan struct{})
-		close(done)
-		ix.m[ref.Repository()+"@"+e.Digest] = &indexRead{done: done, ps: e.Platforms}
+		ix.ps.Set(ref.Repository()+"@"+e.Digest, e.Platforms)
 	}
 	return ix
 }
 
 // platforms returns the platforms of the index digest in ref's repository.
 func (ix *indexes) platforms(ctx context.Context, r Resolver, ref imageref.Ref, digest string) ([]string, error) {
-	key := ref.Repository() + "@" + digest
-	ix.mu.Lock()
-	c, ok := ix.m[key]
-	if !ok {
-		c = &indexRead{done: make(chan struct{})}
-		ix.m[key] = c
-	}
-	ix.mu.Unlock()
-	if !ok {
-		c.ps, c.err = r.Platforms(ctx, ref, digest)
-		close(c.done)
-	}
-	select {
-	case <-c.done:
-		return c.ps, c.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return ix.ps.Do(ctx, ref.Repository()+"@"+digest, func() ([]string, error) {
+		return r.Platforms(ctx, ref, digest)
+	})
 }
 
 // kind tells whether the digest in ref's repository, which a HEAD gave no
@@ -363,38 +338,18 @@ func (ix *indexes) platforms(ctx context.Context, r Resolver, ref imageref.Ref, 
 // digest, and an index's platforms go into ix for platforms to find.
 func (ix *indexes) kind(ctx context.Context, r Resolver, ref imageref.Ref, digest string) (bool, []resolve.Manifest, error) {
 	key := ref.Repository() + "@" + digest
-	ix.mu.Lock()
-	if _, ok := ix.m[key]; ok {
-		ix.mu.Unlock()
+	if ix.ps.Has(key) {
 		return true, nil, nil
 	}
-	c, ok := ix.kinds[key]
-	if !ok {
-		c = &kindRead{done: make(chan struct{})}
-		ix.kinds[key] = c
-	}
-	ix.mu.Unlock()
-	if !ok {
-		var mt string
-		mt, c.images, c.err = r.Describe(ctx, ref, digest)
-		c.index = resolve.Descriptor{MediaType: mt}.IsIndex()
-		if c.err == nil && c.index {
-			done := make(chan struct{})
-			close(done)
-			ix.mu.Lock()
-			if _, ok := ix.m[key]; !ok {
-				ix.m[key] = &indexRead{done: done, ps: platformsOf(c.images)}
-			}
-			ix.mu.Unlock()
+	k, err := ix.kinds.Do(ctx, key, func() (kindOf, error) {
+		mt, images, err := r.Describe(ctx, ref, digest)
+		k := kindOf{index: resolve.Descriptor{MediaType: mt}.IsIndex(), images: images}
+		if err == nil && k.index {
+			ix.ps.Set(key, platformsOf(images))
 		}
-		close(c.done)
-	}
-	select {
-	case <-c.done:
-		return c.index, c.images, c.err
-	case <-ctx.Done():
-		return false, nil, ctx.Err()
-	}
+		return k, err
+	})
+	return k.index, k.images, err
 }
 
 func platformsOf(ms []resolve.Manifest) []string {

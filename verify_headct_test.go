@@ -37,15 +37,7 @@ func TestVerifyHeadWithoutContentType(t *testing.T) {
 		t.Fatal("the lock records no platforms for the index")
 	}
 	// The same registry, seen through a front whose HEADs carry no Content-Type.
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Method == http.MethodHead && strings.Contains(req.URL.Path, "/manifests/") {
-			w = noCTHead{w}
-		}
-		forward(w, req, reg.host)
-	}))
-	t.Cleanup(front.Close)
-	r := reg.resolver(t, map[string]string{reg.host: strings.TrimPrefix(front.URL, "http://")})
-	res, err := Verify(ctx, opts(dir, r))
+	res, err := Verify(ctx, opts(dir, noCTFront(t, reg)))
 	if err != nil && !errors.Is(err, ErrVerifyFailed) {
 		t.Fatalf("verify: %v", err)
 	}
@@ -79,9 +71,7 @@ func TestVerifyHeadWithoutContentTypePlatformPin(t *testing.T) {
 		t.Errorf("verify reported %s: %s", p.Kind, p.Message)
 	}
 	// The HEAD, and one GET that tells the digest is an index and lists it.
-	if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
-		t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 1", h, g)
-	}
+	reg.wantRequests(t, "the run", 1, 1)
 }
 
 // TestVerifyHeadWithoutContentTypeMoved: behind a front whose HEADs give
@@ -107,9 +97,7 @@ func TestVerifyHeadWithoutContentTypeMoved(t *testing.T) {
 		}
 		// The tag's HEAD and the locked digest's (is it still there to
 		// roll back to?), and no GET.
-		if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 0 {
-			t.Errorf("sent %d HEADs and %d manifest GETs, want 2 and 0", h, g)
-		}
+		reg.wantRequests(t, "the run", 2, 0)
 	})
 
 	t.Run("a GET that fails", func(t *testing.T) {
@@ -182,17 +170,13 @@ func TestUpdateHeadWithoutContentType(t *testing.T) {
 		}
 		// One HEAD, and a GET that tells what the digest is and, for an
 		// index, its platforms.
-		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
-			t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 1", h, g)
-		}
+		reg.wantRequests(t, "the run", 1, 1)
 		// Nothing moved: the lock says what the digest is.
 		reg.reset()
 		if res, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil || res.Changed() {
 			t.Errorf("second update: changed %v, err %v", res != nil && res.Changed(), err)
 		}
-		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 0 {
-			t.Errorf("second update sent %d HEADs and %d GETs, want 1 and 0", h, g)
-		}
+		reg.wantRequests(t, "second update", 1, 0)
 	})
 
 	t.Run("two tags of one index new to the lock", func(t *testing.T) {
@@ -209,9 +193,7 @@ func TestUpdateHeadWithoutContentType(t *testing.T) {
 		if lock := read(t, filepath.Join(dir, "images.lock")); strings.Count(lock, "digest: "+idx) != 2 || strings.Count(lock, "linux/arm64") != 2 {
 			t.Errorf("the lock does not record both tags as the index:\n%s", lock)
 		}
-		if h, g := reg.heads.Load(), reg.gets.Load(); h != 2 || g != 1 {
-			t.Errorf("sent %d HEADs and %d manifest GETs, want 2 and 1 (the tags share the GET)", h, g)
-		}
+		reg.wantRequests(t, "update, the tags sharing the GET", 2, 1)
 	})
 
 	t.Run("an image new to the lock", func(t *testing.T) {
@@ -228,9 +210,7 @@ func TestUpdateHeadWithoutContentType(t *testing.T) {
 		if !strings.Contains(lock, "digest: "+img) || strings.Contains(lock, "platforms") {
 			t.Errorf("the lock does not pin the image without platforms:\n%s", lock)
 		}
-		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 1 {
-			t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 1", h, g)
-		}
+		reg.wantRequests(t, "the run", 1, 1)
 	})
 
 	// A pin on one platform's image whose tag moved to an index stays on
@@ -258,9 +238,7 @@ func TestUpdateHeadWithoutContentType(t *testing.T) {
 		}
 		// As where HEADs give the type: the HEAD, a GET of the index and
 		// one of the old manifest (whose config tells its platform).
-		if h, g := reg.heads.Load(), reg.gets.Load(); h != 1 || g != 2 {
-			t.Errorf("sent %d HEADs and %d manifest GETs, want 1 and 2", h, g)
-		}
+		reg.wantRequests(t, "the run", 1, 2)
 	})
 }
 

@@ -48,8 +48,14 @@ func platforms(ms []Manifest) []string {
 func (r *Resolver) Index(ctx context.Context, ref imageref.Ref, digest string) ([]Manifest, error) {
 	var ms []Manifest
 	err := r.byDigest(ctx, ref, digest, "reading the platforms of", func(ctx context.Context, s session, repo name.Repository) error {
-		var err error
-		ms, err = getIndex(ctx, s.rt, manifestURL(s.scheme, repo, digest), digest)
+		body, _, mt, err := fetchManifest(ctx, s.rt, manifestURL(s.scheme, repo, digest), indexAccept, digest)
+		if err != nil {
+			return err
+		}
+		if !isIndex(mt) {
+			return fmt.Errorf("manifest is a %s, not an index", mt)
+		}
+		ms, err = indexImages(body)
 		return err
 	})
 	return ms, err
@@ -62,7 +68,7 @@ func (r *Resolver) Index(ctx context.Context, ref imageref.Ref, digest string) (
 func (r *Resolver) Describe(ctx context.Context, ref imageref.Ref, digest string) (mediaType string, ms []Manifest, err error) {
 	err = r.byDigest(ctx, ref, digest, "reading the manifest of", func(ctx context.Context, s session, repo name.Repository) error {
 		var body []byte
-		if body, mediaType, err = fetchManifest(ctx, s, repo, digest); err == nil && isIndex(mediaType) {
+		if body, _, mediaType, err = fetchManifest(ctx, s.rt, manifestURL(s.scheme, repo, digest), manifestAccept, digest); err == nil && isIndex(mediaType) {
 			ms, err = indexImages(body)
 		}
 		return err
@@ -70,34 +76,12 @@ func (r *Resolver) Describe(ctx context.Context, ref imageref.Ref, digest string
 	return mediaType, ms, err
 }
 
-// fetchManifest GETs the manifest digest of repo and returns it with its
-// media type, checking that it is a manifest pin reads and has that digest.
-func fetchManifest(ctx context.Context, s session, repo name.Repository, digest string) ([]byte, string, error) {
-	resp, err := do(ctx, s.rt, http.MethodGet, manifestURL(s.scheme, repo, digest), manifestAccept)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	body, dig, err := readManifest(resp)
-	if err != nil {
-		return nil, "", err
-	}
-	if dig != digest {
-		return nil, "", fmt.Errorf("registry sent a manifest with digest %s for %s", dig, digest)
-	}
-	mt := manifestType(resp.Header, body)
-	if mt == "" {
-		return nil, "", notManifest(resp.Header, body)
-	}
-	return body, mt, nil
-}
-
 // PlatformOf tells what the manifest digest in ref's repository is for:
 // an index (one GET), or an image and its platform, read from its config
 // (a GET of the manifest and one of the config blob).
 func (r *Resolver) PlatformOf(ctx context.Context, ref imageref.Ref, digest string) (platform string, index bool, err error) {
 	err = r.byDigest(ctx, ref, digest, "reading the platform of", func(ctx context.Context, s session, repo name.Repository) error {
-		body, mt, err := fetchManifest(ctx, s, repo, digest)
+		body, _, mt, err := fetchManifest(ctx, s.rt, manifestURL(s.scheme, repo, digest), manifestAccept, digest)
 		if err != nil {
 			return err
 		}
@@ -138,28 +122,6 @@ func (r *Resolver) byDigest(ctx context.Context, ref imageref.Ref, digest, op st
 		return fail(repo.RegistryStr(), err)
 	}
 	return nil
-}
-
-func getIndex(ctx context.Context, rt http.RoundTripper, u, want string) ([]Manifest, error) {
-	resp, err := do(ctx, rt, http.MethodGet, u, indexAccept)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, dig, err := readManifest(resp)
-	if err != nil {
-		return nil, err
-	}
-	if dig != want {
-		return nil, fmt.Errorf("registry sent a manifest with digest %s for %s", dig, want)
-	}
-	if mt := manifestType(resp.Header, body); !isIndex(mt) {
-		if mt == "" {
-			return nil, notManifest(resp.Header, body)
-		}
-		return nil, fmt.Errorf("manifest is a %s, not an index", mt)
-	}
-	return indexImages(body)
 }
 
 // indexImages lists the images of the index body, leaving out those with

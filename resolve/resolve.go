@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/pin-tool/pin/imageref"
+	"github.com/pin-tool/pin/internal/memo"
 )
 
 // maxManifestSize bounds the manifest bodies read; registries cap manifests at 4 MiB too.
@@ -83,8 +84,8 @@ type Resolver struct {
 	retry    *retryTransport
 	stats    counter
 
-	pings    once[ping]    // by registry host
-	sessions once[session] // by lookup repository, host/path
+	pings    memo.Memo[ping]    // by registry host
+	sessions memo.Memo[session] // by lookup repository, host/path
 }
 
 // New returns a Resolver configured by opts.
@@ -187,23 +188,33 @@ func headManifest(ctx context.Context, rt http.RoundTripper, u, want string) (De
 // getManifest is the fallback for registries whose HEAD gives no digest:
 // the digest is that of the bytes received.
 func getManifest(ctx context.Context, rt http.RoundTripper, u, want string) (Descriptor, error) {
-	resp, err := do(ctx, rt, http.MethodGet, u, manifestAccept)
+	body, dig, mt, err := fetchManifest(ctx, rt, u, manifestAccept, want)
 	if err != nil {
 		return Descriptor{}, err
-	}
-	defer resp.Body.Close()
-	body, dig, err := readManifest(resp)
-	if err != nil {
-		return Descriptor{}, err
-	}
-	if want != "" && dig != want {
-		return Descriptor{}, fmt.Errorf("registry sent a manifest with digest %s for %s", dig, want)
-	}
-	mt := manifestType(resp.Header, body)
-	if mt == "" {
-		return Descriptor{}, notManifest(resp.Header, body)
 	}
 	return Descriptor{Digest: dig, MediaType: mt, Size: int64(len(body))}, nil
+}
+
+// fetchManifest GETs the manifest at u, asking for accept, and returns it
+// with its digest and media type, checking that it is a manifest pin reads
+// and, when want is set, that its digest is want.
+func fetchManifest(ctx context.Context, rt http.RoundTripper, u, accept, want string) (body []byte, digest, mediaType string, err error) {
+	resp, err := do(ctx, rt, http.MethodGet, u, accept)
+	if err != nil {
+		return nil, "", "", err
+	}
+	defer resp.Body.Close()
+	body, digest, err = readManifest(resp)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if want != "" && digest != want {
+		return nil, "", "", fmt.Errorf("registry sent a manifest with digest %s for %s", digest, want)
+	}
+	if mediaType = manifestType(resp.Header, body); mediaType == "" {
+		return nil, "", "", notManifest(resp.Header, body)
+	}
+	return body, digest, mediaType, nil
 }
 
 // manifestURL is where the manifest id of repo is, over scheme, the one

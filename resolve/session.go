@@ -31,56 +31,9 @@ type session struct {
 	scheme string
 }
 
-// once runs a function once per key while later callers for that key wait
-// for its result, a failure included: a Resolver serves one run.
-type once[T any] struct {
-	mu sync.Mutex
-	m  map[string]*call[T]
-}
-
-type call[T any] struct {
-	done chan struct{}
-	val  T
-	err  error
-}
-
-func (o *once[T]) do(ctx context.Context, key string, fn func() (T, error)) (T, error) {
-	o.mu.Lock()
-	if o.m == nil {
-		o.m = map[string]*call[T]{}
-	}
-	c, ok := o.m[key]
-	if ok {
-		o.mu.Unlock()
-		select {
-		case <-c.done:
-			return c.val, c.err
-		case <-ctx.Done():
-			var zero T
-			return zero, ctx.Err()
-		}
-	}
-	c = &call[T]{done: make(chan struct{})}
-	o.m[key] = c
-	o.mu.Unlock()
-
-	c.val, c.err = fn()
-	// A failure is kept, since fn has made its retries: every other
-	// reference to the same registry or repository would only repeat
-	// them (and, for a refused token, send the credentials again). Only
-	// a canceled or expired context is not the registry's answer.
-	if errors.Is(c.err, context.Canceled) || errors.Is(c.err, context.DeadlineExceeded) {
-		o.mu.Lock()
-		delete(o.m, key)
-		o.mu.Unlock()
-	}
-	close(c.done)
-	return c.val, c.err
-}
-
 // ping pings reg once per Resolver.
 func (r *Resolver) ping(ctx context.Context, reg name.Registry) (ping, error) {
-	return r.pings.do(ctx, reg.RegistryStr(), func() (ping, error) {
+	return r.pings.Do(ctx, reg.RegistryStr(), func() (ping, error) {
 		ch, err := transport.Ping(ctx, reg, r.rt)
 		if err != nil {
 			return ping{}, err
@@ -97,7 +50,7 @@ func (r *Resolver) ping(ctx context.Context, reg name.Registry) (ping, error) {
 // from its registry's ping: with a bearer token fetched for the
 // repository's pull scope, or with the credentials sent as they are.
 func (r *Resolver) session(ctx context.Context, repo name.Repository) (session, error) {
-	return r.sessions.do(ctx, repo.String(), func() (session, error) {
+	return r.sessions.Do(ctx, repo.String(), func() (session, error) {
 		p, err := r.ping(ctx, repo.Registry)
 		if err != nil {
 			return session{}, err
