@@ -56,7 +56,22 @@ func splitCPUs(all unix.CPUSet) *cpuSplit {
 }
 
 func (c *cpuSplit) String() string {
+	if c.server.Count() == c.client.Count() {
+		return fmt.Sprintf("the registry and the proxy on CPUs %s and the client on %s in the odd rounds, the other way round in the even ones", cpuList(&c.server), cpuList(&c.client))
+	}
 	return fmt.Sprintf("the registry and the proxy on CPUs %s, the client on %s", cpuList(&c.server), cpuList(&c.client))
+}
+
+// round is the split for round i (from 0) of a measurement. Where the two
+// halves are the same size, they change places from one round to the
+// next: a virtual machine's CPUs can run at different speeds for a while,
+// and a ratio of a client's time to the floor's should not depend on
+// which side had the slower one.
+func (c *cpuSplit) round(i int) *cpuSplit {
+	if c == nil || i%2 == 0 || c.server.Count() != c.client.Count() {
+		return c
+	}
+	return &cpuSplit{all: c.all, server: c.client, client: c.server}
 }
 
 func cpuList(s *unix.CPUSet) string {

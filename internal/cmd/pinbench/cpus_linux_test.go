@@ -38,3 +38,30 @@ func TestSplitCPUs(t *testing.T) {
 		t.Errorf("splitCPUs of one CPU = %v, want nil", c)
 	}
 }
+
+func TestSplitRound(t *testing.T) {
+	var two, three unix.CPUSet
+	two.Set(0)
+	two.Set(1)
+	three.Set(0)
+	three.Set(1)
+	three.Set(2)
+	even := splitCPUs(two)
+	for i, want := range []string{"0", "1", "0", "1"} {
+		if got := cpuList(&even.round(i).server); got != want {
+			t.Errorf("round %d: registry side on CPUs %s, want %s", i, got, want)
+		}
+		if got := cpuList(&even.round(i).client); got == cpuList(&even.round(i).server) {
+			t.Errorf("round %d: the client shares CPUs %s with the registry side", i, got)
+		}
+	}
+	odd := splitCPUs(three)
+	for i := range 3 {
+		if got := cpuList(&odd.round(i).server); got != "0" {
+			t.Errorf("halves of unequal size, round %d: registry side on CPUs %s, want 0 every round", i, got)
+		}
+	}
+	if (*cpuSplit)(nil).round(1) != nil {
+		t.Error("nil split: round(1) is not nil")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pin-tool/pin/internal/bench"
+	"github.com/pin-tool/pin/internal/testregistry"
 )
 
 // mode is one way of serving the registry.
@@ -83,11 +84,13 @@ type netResult struct {
 // measureNet times the floor, pin update (no lock yet), pin verify (the
 // same tree, nothing moved) and the naive approach against the registry
 // at host, behind a proxy configured by m. Each client is a process of its
-// own; with m.split, on the client's CPUs.
-func measureNet(ctx context.Context, o options, split *cpuSplit, self, host string, srvCPU func() time.Duration, refs []bench.Ref, m mode) (netResult, error) {
+// own; with m.split, on the client's CPUs, the registry side on the
+// others (which change places round by round: see cpuSplit.round).
+func measureNet(ctx context.Context, o options, sides *cpuSplit, self string, srv *testregistry.Server, refs []bench.Ref, m mode) (netResult, error) {
 	res := netResult{mode: m}
+	host, srvCPU := srv.Host, serverCPU(srv.Pid())
 	if !m.split {
-		split = nil
+		sides = nil
 	}
 	p, err := bench.StartProxy(host, m.proxy)
 	if err != nil {
@@ -98,7 +101,13 @@ func measureNet(ctx context.Context, o options, split *cpuSplit, self, host stri
 	if err != nil {
 		return res, err
 	}
-	for range o.rounds {
+	for i := range o.rounds {
+		split := sides.round(i)
+		if split != nil {
+			if err := split.serve(true, 0, srv.Pid()); err != nil {
+				return res, err
+			}
+		}
 		p.Reset()
 		s0 := srvCPU()
 		run, err := timeClient(ctx, o, split, self, "floor", p.Host, m.proxy.Token)

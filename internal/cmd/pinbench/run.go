@@ -55,12 +55,12 @@ func run(ctx context.Context, o options) error {
 	rep := report{refs: len(refs), repos: o.repos, jobs: o.jobs, rounds: o.rounds, split: split}
 	for _, m := range modes {
 		logf("registry: %s", m.name)
-		if split != nil {
-			if err := split.serve(m.split, 0, srv.Pid()); err != nil {
+		if split != nil && !m.split {
+			if err := split.serve(false, 0, srv.Pid()); err != nil {
 				return err
 			}
 		}
-		r, err := measureNet(ctx, o, split, self, srv.Host, serverCPU(srv.Pid()), refs, m)
+		r, err := measureNet(ctx, o, split, self, srv, refs, m)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
