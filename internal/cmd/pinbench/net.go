@@ -83,10 +83,18 @@ type netResult struct {
 
 // measureNet times the floor, pin update (no lock yet), pin verify (the
 // same tree, nothing moved) and the naive approach against the registry
-// at host, behind a proxy configured by m. Each client is a process of its
+// srv, behind a proxy configured by m. Each client is a process of its
 // own; with m.split, on the client's CPUs, the registry side on the
 // others (which change places round by round: see cpuSplit.round).
-func measureNet(ctx context.Context, o options, sides *cpuSplit, self string, srv *testregistry.Server, refs []bench.Ref, m mode) (netResult, error) {
+//
+// Each round writes its tree in a directory of its own under trees, which
+// the caller removes when every measurement is done. Removing a tree as
+// soon as its round ends would put hundreds of freshly deleted files on
+// the disk before every run, and where ext4 has no journal (this bench's
+// machine) it then checks each of them, for up to a minute after its
+// deletion, whenever a file is created: that cost pin update's temporary
+// files up to 0.15 CPU-seconds, a cost of the bench's own cleanup.
+func measureNet(ctx context.Context, o options, sides *cpuSplit, self, trees string, srv *testregistry.Server, refs []bench.Ref, m mode) (netResult, error) {
 	res := netResult{mode: m}
 	host, srvCPU := srv.Host, serverCPU(srv.Pid())
 	if !m.split {
@@ -119,11 +127,10 @@ func measureNet(ctx context.Context, o options, sides *cpuSplit, self string, sr
 		res.floor.counts = p.Counts()
 		res.floor.counts.Tokens = 0 // fetched before the clock started
 
-		dir, err := os.MkdirTemp("", "pinbench-tree-")
+		dir, err := os.MkdirTemp(trees, "round-")
 		if err != nil {
 			return res, err
 		}
-		defer os.RemoveAll(dir)
 		if err := bench.WriteNetworkTree(dir, refs); err != nil {
 			return res, err
 		}
@@ -147,7 +154,6 @@ func measureNet(ctx context.Context, o options, sides *cpuSplit, self string, sr
 		run.server = srvCPU() - s0
 		res.check.runs = append(res.check.runs, run)
 		res.check.counts = p.Counts()
-		os.RemoveAll(dir)
 
 		p.Reset()
 		s0 = srvCPU()

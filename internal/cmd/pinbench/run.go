@@ -26,6 +26,11 @@ func run(ctx context.Context, o options) error {
 	if err := bench.Seed(ctx, srv.Host, refs); err != nil {
 		return err
 	}
+	trees, err := os.MkdirTemp("", "pinbench-trees-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(trees)
 	split := newSplit()
 	var modes []mode
 	if split != nil {
@@ -60,7 +65,7 @@ func run(ctx context.Context, o options) error {
 				return err
 			}
 		}
-		r, err := measureNet(ctx, o, split, self, srv, refs, m)
+		r, err := measureNet(ctx, o, split, self, trees, srv, refs, m)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
