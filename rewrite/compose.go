@@ -329,9 +329,11 @@ func (s composeService) find(f *Found) error {
 		notice("!reset: Compose removes the image")
 		return nil
 	}
-	if at := s.lm.offset(v.Line, v.Column); at >= 0 && ignoredLine(s.data[at:]) {
-		notice("pin:ignore")
-		return nil
+	if at := s.lm.offset(v.Line, v.Column); at >= 0 {
+		if why := markedLine(s.data[at:]); why != "" {
+			notice(why)
+			return nil
+		}
 	}
 	if s.built != "" {
 		notice(s.built + ": the name it tags, not an image to pull")

@@ -29,6 +29,11 @@ func TestFindComposeLayouts(t *testing.T) {
 			"services:\n  db:\n    image: !override \"postgres:17\"\n",
 			"ref 3:23 service db \"postgres:17\" docker.io/library/postgres:17\n",
 			"services:\n  db:\n    image: !override \"postgres:17" + d + "\"\n"},
+		{"a Flux image policy marker leaves the image to Flux",
+			"services:\n  web:\n    image: ghcr.io/acme/web:2 # {\"$imagepolicy\": \"flux-system:web\"}\n  db:\n    image: postgres:16\n",
+			"ref 5:12 service db \"postgres:16\" docker.io/library/postgres:16\n" +
+				"skip 3 \"ghcr.io/acme/web:2\": set by Flux image automation ($imagepolicy \"flux-system:web\")\n",
+			"services:\n  web:\n    image: ghcr.io/acme/web:2 # {\"$imagepolicy\": \"flux-system:web\"}\n  db:\n    image: postgres:16" + d + "\n"},
 		{"!reset on an image removes it",
 			"services:\n  web:\n    image: !reset nginx:1.26\n  db:\n    image: !reset null\n  app:\n    image: !reset\n",
 			"skip 3 \"nginx:1.26\": !reset: Compose removes the image\n", ""},

@@ -246,16 +246,18 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 	// The comment may follow the value, or its anchor, tag or block
 	// scalar header when the value is on the next line; and it is read
 	// before locating, so that it skips a value pin could not edit.
-	if at := k.lm.offset(v.Line, v.Column); at >= 0 && ignoredLine(k.data[at:]) {
-		notice(v.Line, "pin:ignore")
-		return nil
+	if at := k.lm.offset(v.Line, v.Column); at >= 0 {
+		if why := markedLine(k.data[at:]); why != "" {
+			notice(v.Line, why)
+			return nil
+		}
 	}
 	start, end, err := locateScalar(k.data, k.lm, v)
 	if err != nil {
 		return err
 	}
-	if ignoredLine(k.data[end:]) {
-		notice(v.Line, "pin:ignore")
+	if why := markedLine(k.data[end:]); why != "" {
+		notice(v.Line, why)
 		return nil
 	}
 	line, col := k.lm.position(start)
@@ -366,19 +368,74 @@ func notString(v *yaml.Node) string {
 	return ""
 }
 
-// yamlIgnoreRE is a "# pin:ignore" comment: YAML starts a comment only
-// after a blank.
-var yamlIgnoreRE = regexp.MustCompile(`[ \t]#[ \t]*pin:ignore([ \t\r]|$)`)
+// yamlIgnoreRE is a "# pin:ignore" comment.
+var yamlIgnoreRE = regexp.MustCompile(`^#[ \t]*pin:ignore([ \t\r]|$)`)
 
-// ignoredLine reports whether the rest of a reference's line, from just
-// after its value, carries a "# pin:ignore" comment. The raw line is read
-// rather than the parser's comments, which yaml.v3 hangs on the value, the
-// key or an enclosing flow mapping depending on the layout.
-func ignoredLine(rest []byte) bool {
+// fluxPolicyRE is the comment by which Flux's image automation marks a
+// value it sets: # {"$imagepolicy": "namespace:policy"}, the policy
+// optionally followed by :tag, :name or :digest.
+var fluxPolicyRE = regexp.MustCompile(`^#[ \t]*\{[ \t]*"\$imagepolicy"[ \t]*:[ \t]*"([^"]*)"`)
+
+// markedLine says why a reference is left alone when the rest of its line,
+// from its value on, ends in a comment that keeps pin away: "#
+// pin:ignore", or a Flux image policy marker. The raw line is read rather
+// than the parser's comments, which yaml.v3 hangs on the value, the key or
+// an enclosing flow mapping depending on the layout.
+//
+// Flux replaces a marked value with its policy's latest image whenever
+// the two differ, and a digest pin added would make them differ every
+// time: pin and Flux would take turns rewriting the line.
+func markedLine(rest []byte) string {
 	if i := lineBreakRE.FindIndex(rest); i != nil {
 		rest = rest[:i[0]]
 	}
-	return yamlIgnoreRE.Match(rest)
+	c := lineComment(rest)
+	if yamlIgnoreRE.Match(c) {
+		return "pin:ignore"
+	}
+	if m := fluxPolicyRE.FindSubmatch(c); m != nil {
+		return fmt.Sprintf("set by Flux image automation ($imagepolicy %q)", m[1])
+	}
+	return ""
+}
+
+// lineComment returns the comment that ends line, from its '#', or nil.
+// YAML starts a comment at a '#' after a blank, outside quoted scalars; a
+// quote opens a scalar only where one may begin, at the start or after a
+// blank or a flow indicator (so the quote in it's is text).
+func lineComment(line []byte) []byte {
+	prev := byte(' ')
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == '#' && (prev == ' ' || prev == '\t'):
+			return line[i:]
+		case c == '"' && opensScalar(prev):
+			for i++; i < len(line) && line[i] != '"'; i++ {
+				if line[i] == '\\' {
+					i++
+				}
+			}
+		case c == '\'' && opensScalar(prev):
+			for i++; i < len(line); i++ {
+				if line[i] == '\'' {
+					if i+1 < len(line) && line[i+1] == '\'' {
+						i++ // '' is a quote within the scalar
+						continue
+					}
+					break
+				}
+			}
+		}
+		if i < len(line) {
+			prev = line[i]
+		}
+	}
+	return nil
+}
+
+func opensScalar(prev byte) bool {
+	return strings.IndexByte(" \t[{,:", prev) >= 0
 }
 
 // lineBreakRE is a line break as YAML reads one: LF, CR, and (in YAML

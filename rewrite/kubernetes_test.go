@@ -50,6 +50,24 @@ func TestFindKubernetesLayouts(t *testing.T) {
 		{"pin:ignore on a value pin cannot edit",
 			kubePod("  - name: a\n    image: \"ngin\\x78:1.25\" # pin:ignore\n"),
 			"skip 7 \"nginx:1.25\": pin:ignore\n", ""},
+		{"a Flux image policy marker leaves the value to Flux",
+			kubePod("  - name: a\n    image: ghcr.io/acme/app:1.2.3 # {\"$imagepolicy\": \"flux-system:app\"}\n" +
+				"  - name: b\n    image: redis:7  #{ \"$imagepolicy\" : \"apps:redis:tag\" }\r\n" +
+				"  - name: c\n    image: nginx:1.25 # see the $imagepolicy of app\n"),
+			"ref 11:12 Pod/p \"nginx:1.25\" docker.io/library/nginx:1.25\n" +
+				"skip 7 \"ghcr.io/acme/app:1.2.3\": set by Flux image automation ($imagepolicy \"flux-system:app\")\n" +
+				"skip 9 \"redis:7\": set by Flux image automation ($imagepolicy \"apps:redis:tag\")\n",
+			kubePod("  - name: a\n    image: ghcr.io/acme/app:1.2.3 # {\"$imagepolicy\": \"flux-system:app\"}\n" +
+				"  - name: b\n    image: redis:7  #{ \"$imagepolicy\" : \"apps:redis:tag\" }\r\n" +
+				"  - name: c\n    image: nginx:1.25" + d + " # see the $imagepolicy of app\n")},
+		{"a Flux marker after an anchor, the value on the next line",
+			kubePod("  - name: a\n    image: &img # {\"$imagepolicy\": \"flux-system:app\"}\n      ghcr.io/acme/app:1.2.3\n"),
+			"skip 7 \"ghcr.io/acme/app:1.2.3\": set by Flux image automation ($imagepolicy \"flux-system:app\")\n", ""},
+		{"a marker or pin:ignore inside a string on the line is no comment",
+			kubePod("  - {image: nginx:1.25, args: [\"x # {\\\"$imagepolicy\\\": \\\"a:b\\\"}\"]}\n  - {image: redis:7, args: ['a # pin:ignore now']}\n"),
+			"ref 6:13 Pod/p \"nginx:1.25\" docker.io/library/nginx:1.25\n" +
+				"ref 7:13 Pod/p \"redis:7\" docker.io/library/redis:7\n",
+			kubePod("  - {image: nginx:1.25" + d + ", args: [\"x # {\\\"$imagepolicy\\\": \\\"a:b\\\"}\"]}\n  - {image: redis:7" + d + ", args: ['a # pin:ignore now']}\n")},
 		{"a Helm template YAML reads as a flow mapping",
 			kubePod("  - name: a\n    image: {{ .Values.image }} # the app\n  - name: b\n    image: redis:7\n"),
 			"ref 9:12 Pod/p \"redis:7\" docker.io/library/redis:7\n" +
@@ -111,6 +129,28 @@ func TestComposeLike(t *testing.T) {
 	for _, tt := range tests {
 		if got := ComposeLike([]byte(tt.data)); got != tt.want {
 			t.Errorf("ComposeLike(%q) = %v, want %v", tt.data, got, tt.want)
+		}
+	}
+}
+
+// TestLineComment checks where the comment of a YAML line begins: at a
+// '#' after a blank, outside quoted scalars.
+func TestLineComment(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ line, want string }{
+		{`nginx:1.25 # pin:ignore`, `# pin:ignore`},
+		{`nginx:1.25	#x`, `#x`},
+		{`nginx:1.25#not`, ``},
+		{`nginx:1.25, args: ["a # pin:ignore"]} # real`, `# real`},
+		{`nginx:1.25, args: ["a \" # pin:ignore"]}`, ``},
+		{`nginx:1.25, args: ['it''s # not']} # real`, `# real`},
+		{`nginx:1.25, name: it's} # real`, `# real`},
+		{`"nginx # quoted" # real`, `# real`},
+		{`"unclosed # not`, ``},
+		{`&img # pin:ignore`, `# pin:ignore`},
+	} {
+		if got := string(lineComment([]byte(tt.line))); got != tt.want {
+			t.Errorf("lineComment(%q) = %q, want %q", tt.line, got, tt.want)
 		}
 	}
 }
