@@ -329,11 +329,9 @@ func (s composeService) find(f *Found) error {
 		notice("!reset: Compose removes the image")
 		return nil
 	}
-	if at := s.lm.offset(v.Line, v.Column); at >= 0 {
-		if why := markedLine(s.data[at:]); why != "" {
-			notice(why)
-			return nil
-		}
+	if why := marked(s.data, s.lm, v); why != "" {
+		notice(why)
+		return nil
 	}
 	if s.built != "" {
 		notice(s.built + ": the name it tags, not an image to pull")
@@ -360,6 +358,10 @@ func (s composeService) find(f *Found) error {
 	start, end, err := locateScalar(s.data, s.lm, v)
 	if err != nil {
 		return err
+	}
+	if ignoredLine(s.data[pastScalar(s.data, v, end):]) {
+		notice("pin:ignore")
+		return nil
 	}
 	text := v.Value
 	ref := Ref{Kind: Compose, Start: start, End: end, Text: text, Where: "service " + s.name}

@@ -34,6 +34,9 @@ func TestFindComposeLayouts(t *testing.T) {
 			"ref 5:12 service db \"postgres:16\" docker.io/library/postgres:16\n" +
 				"skip 3 \"ghcr.io/acme/web:2\": set by Flux image automation ($imagepolicy \"flux-system:web\")\n",
 			"services:\n  web:\n    image: ghcr.io/acme/web:2 # {\"$imagepolicy\": \"flux-system:web\"}\n  db:\n    image: postgres:16" + d + "\n"},
+		{"pin:ignore on the line of a value after its anchor",
+			"services:\n  web:\n    image: &i\n      nginx:1.27 # pin:ignore\n",
+			"skip 3 \"nginx:1.27\": pin:ignore\n", ""},
 		{"!reset on an image removes it",
 			"services:\n  web:\n    image: !reset nginx:1.26\n  db:\n    image: !reset null\n  app:\n    image: !reset\n",
 			"skip 3 \"nginx:1.26\": !reset: Compose removes the image\n", ""},

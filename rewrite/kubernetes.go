@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -243,21 +244,16 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 		notice(v.Line, notReference(v.Value))
 		return nil
 	}
-	// The comment may follow the value, or its anchor, tag or block
-	// scalar header when the value is on the next line; and it is read
-	// before locating, so that it skips a value pin could not edit.
-	if at := k.lm.offset(v.Line, v.Column); at >= 0 {
-		if why := markedLine(k.data[at:]); why != "" {
-			notice(v.Line, why)
-			return nil
-		}
+	if why := marked(k.data, k.lm, v); why != "" {
+		notice(v.Line, why)
+		return nil
 	}
 	start, end, err := locateScalar(k.data, k.lm, v)
 	if err != nil {
 		return err
 	}
-	if why := markedLine(k.data[end:]); why != "" {
-		notice(v.Line, why)
+	if ignoredLine(k.data[pastScalar(k.data, v, end):]) {
+		notice(v.Line, "pin:ignore")
 		return nil
 	}
 	line, col := k.lm.position(start)
@@ -368,55 +364,86 @@ func notString(v *yaml.Node) string {
 	return ""
 }
 
-// yamlIgnoreRE is a "# pin:ignore" comment.
-var yamlIgnoreRE = regexp.MustCompile(`^#[ \t]*pin:ignore([ \t\r]|$)`)
-
-// fluxPolicyRE is the comment by which Flux's image automation marks a
-// value it sets: # {"$imagepolicy": "namespace:policy"}, the policy
-// optionally followed by :tag, :name or :digest.
-var fluxPolicyRE = regexp.MustCompile(`^#[ \t]*\{[ \t]*"\$imagepolicy"[ \t]*:[ \t]*"([^"]*)"`)
-
-// markedLine says why a reference is left alone when the rest of its line,
-// from its value on, ends in a comment that keeps pin away: "#
-// pin:ignore", or a Flux image policy marker. The raw line is read rather
-// than the parser's comments, which yaml.v3 hangs on the value, the key or
-// an enclosing flow mapping depending on the layout.
-//
-// Flux replaces a marked value with its policy's latest image whenever
-// the two differ, and a digest pin added would make them differ every
-// time: pin and Flux would take turns rewriting the line.
-func markedLine(rest []byte) string {
-	if i := lineBreakRE.FindIndex(rest); i != nil {
-		rest = rest[:i[0]]
+// marked says why the reference v is left alone, or "": a Flux image
+// policy marker, or a "# pin:ignore" comment on the line where v starts.
+// That line may hold only v's anchor, tag or block scalar header, with the
+// text on the next; once v is located, ignoredLine reads the rest of the
+// text's own line. Both are asked before locating, so that they skip a
+// value pin could not edit.
+func marked(data []byte, lm *lineMap, v *yaml.Node) string {
+	if p := fluxPolicy(v.LineComment); p != "" {
+		return fmt.Sprintf("set by Flux image automation ($imagepolicy %q)", p)
 	}
-	c := lineComment(rest)
-	if yamlIgnoreRE.Match(c) {
+	if at := lm.offset(v.Line, v.Column); at >= 0 && ignoredLine(data[at:]) {
 		return "pin:ignore"
-	}
-	if m := fluxPolicyRE.FindSubmatch(c); m != nil {
-		return fmt.Sprintf("set by Flux image automation ($imagepolicy %q)", m[1])
 	}
 	return ""
 }
 
+// fluxPolicy returns the image policy that a Flux marker in comment (the
+// comment yaml.v3 gives a value) names, or "". Flux's image automation
+// reads a value's own comment as JSON once its leading #s are gone,
+// # {"$imagepolicy": "namespace:policy"}, the policy optionally followed
+// by :tag, :name or :digest, and sets the value (or that part of the
+// reference) from the policy whenever the two differ. A digest pin added
+// would make them differ every time: pin and Flux would take turns
+// rewriting the line.
+func fluxPolicy(comment string) string {
+	rest := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(comment), "#"))
+	if !strings.HasPrefix(rest, "{") || !strings.Contains(rest, "$imagepolicy") {
+		return ""
+	}
+	var m map[string]string
+	if json.Unmarshal([]byte(rest), &m) != nil {
+		return ""
+	}
+	return m["$imagepolicy"]
+}
+
+// yamlIgnoreRE is "pin:ignore" at the start of a comment, or after a
+// blank and a # within one.
+var yamlIgnoreRE = regexp.MustCompile(`(^|[ \t])#[ \t]*pin:ignore([ \t\r]|$)`)
+
+// ignoredLine reports whether the line that rest begins, from a scalar's
+// start or from just past its text, ends in a comment that says
+// "pin:ignore". The raw line is read rather than the parser's comments,
+// which yaml.v3 hangs on the value, the key or an enclosing flow mapping
+// depending on the layout.
+func ignoredLine(rest []byte) bool {
+	if i := lineBreakRE.FindIndex(rest); i != nil {
+		rest = rest[:i[0]]
+	}
+	return yamlIgnoreRE.Match(lineComment(rest))
+}
+
+// pastScalar is the offset just past the text of v as written, given end,
+// the end of its value: past the closing quote of a quoted scalar.
+func pastScalar(data []byte, v *yaml.Node, end int) int {
+	if v.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && end < len(data) {
+		return end + 1
+	}
+	return end
+}
+
 // lineComment returns the comment that ends line, from its '#', or nil.
 // YAML starts a comment at a '#' after a blank, outside quoted scalars; a
-// quote opens a scalar only where one may begin, at the start or after a
-// blank or a flow indicator (so the quote in it's is text).
+// quote opens a scalar only where one may begin: at the start, after a
+// blank or a flow indicator, or after the ':' of a key that ends in a
+// quote or bracket ("a":"b"). So the quote in it's, or in x:"y, is text.
 func lineComment(line []byte) []byte {
-	prev := byte(' ')
+	var prev, before byte = ' ', ' '
 	for i := 0; i < len(line); i++ {
 		c := line[i]
 		switch {
 		case c == '#' && (prev == ' ' || prev == '\t'):
 			return line[i:]
-		case c == '"' && opensScalar(prev):
+		case c == '"' && opensScalar(before, prev):
 			for i++; i < len(line) && line[i] != '"'; i++ {
 				if line[i] == '\\' {
 					i++
 				}
 			}
-		case c == '\'' && opensScalar(prev):
+		case c == '\'' && opensScalar(before, prev):
 			for i++; i < len(line); i++ {
 				if line[i] == '\'' {
 					if i+1 < len(line) && line[i+1] == '\'' {
@@ -428,14 +455,19 @@ func lineComment(line []byte) []byte {
 			}
 		}
 		if i < len(line) {
-			prev = line[i]
+			before, prev = prev, line[i]
 		}
 	}
 	return nil
 }
 
-func opensScalar(prev byte) bool {
-	return strings.IndexByte(" \t[{,:", prev) >= 0
+// opensScalar reports whether a quote after before and prev opens a
+// quoted scalar.
+func opensScalar(before, prev byte) bool {
+	if prev == ':' {
+		return strings.IndexByte("\"']}", before) >= 0
+	}
+	return strings.IndexByte(" \t[{,", prev) >= 0
 }
 
 // lineBreakRE is a line break as YAML reads one: LF, CR, and (in YAML

@@ -68,6 +68,38 @@ func TestFindKubernetesLayouts(t *testing.T) {
 			"ref 6:13 Pod/p \"nginx:1.25\" docker.io/library/nginx:1.25\n" +
 				"ref 7:13 Pod/p \"redis:7\" docker.io/library/redis:7\n",
 			kubePod("  - {image: nginx:1.25" + d + ", args: [\"x # {\\\"$imagepolicy\\\": \\\"a:b\\\"}\"]}\n  - {image: redis:7" + d + ", args: ['a # pin:ignore now']}\n")},
+		{"pin:ignore after a quoted value on the line after its anchor or tag",
+			kubePod("  - name: a\n    image: &img\n      \"nginx:1.25\" # pin:ignore\n  - name: b\n    image: !!str\n      'redis:7' # pin:ignore\n"),
+			"skip 7 \"nginx:1.25\": pin:ignore\n" +
+				"skip 10 \"redis:7\": pin:ignore\n", ""},
+		{"pin:ignore later in a comment",
+			kubePod("  - name: a\n    image: nginx:1.25 # vendored # pin:ignore\n"),
+			"skip 7 \"nginx:1.25\": pin:ignore\n", ""},
+		{"a quote inside a plain scalar opens no string",
+			kubePod("  - {image: nginx:1.25, args: [x:\"y]} # pin:ignore\n"),
+			"skip 6 \"nginx:1.25\": pin:ignore\n", ""},
+		{"pin:ignore inside a string after a quoted value is no comment",
+			kubePod("  - {image: \"nginx:1.25\", args: [\"a # pin:ignore now\"]}\n  - {image: 'redis:7', args: ['a # pin:ignore now']}\n"),
+			"ref 6:14 Pod/p \"nginx:1.25\" docker.io/library/nginx:1.25\n" +
+				"ref 7:14 Pod/p \"redis:7\" docker.io/library/redis:7\n",
+			kubePod("  - {image: \"nginx:1.25" + d + "\", args: [\"a # pin:ignore now\"]}\n  - {image: 'redis:7" + d + "', args: ['a # pin:ignore now']}\n")},
+		{"Flux markers as Flux reads them: the value's own comment, JSON after its #s",
+			kubePod("  - name: a\n    image: &img\n      \"ghcr.io/a/b:1\" # {\"$imagepolicy\": \"ns:p\"}\n" +
+				"  - name: b\n    image: ghcr.io/a/c:1 # {\"by\": \"x\", \"$imagepolicy\": \"ns:p\"}\n" +
+				"  - name: c\n    image: ghcr.io/a/d:1 ## {\"$imagepolicy\": \"ns:p\"}\n"),
+			"skip 7 \"ghcr.io/a/b:1\": set by Flux image automation ($imagepolicy \"ns:p\")\n" +
+				"skip 10 \"ghcr.io/a/c:1\": set by Flux image automation ($imagepolicy \"ns:p\")\n" +
+				"skip 12 \"ghcr.io/a/d:1\": set by Flux image automation ($imagepolicy \"ns:p\")\n", ""},
+		{"what Flux does not read as a marker is pinned",
+			kubePod("  - name: a\n    image: ghcr.io/a/b:1 # {\"$imagepolicy\": \"ns:p\"} keep\n" +
+				"  - name: b\n    image: ghcr.io/a/c:1 # {\"$imagepolicy\": \"\"}\n" +
+				"  - {name: c, image: ghcr.io/a/d:1} # {\"$imagepolicy\": \"ns:p\"}\n"),
+			"ref 7:12 Pod/p \"ghcr.io/a/b:1\" ghcr.io/a/b:1\n" +
+				"ref 9:12 Pod/p \"ghcr.io/a/c:1\" ghcr.io/a/c:1\n" +
+				"ref 10:22 Pod/p \"ghcr.io/a/d:1\" ghcr.io/a/d:1\n",
+			kubePod("  - name: a\n    image: ghcr.io/a/b:1" + d + " # {\"$imagepolicy\": \"ns:p\"} keep\n" +
+				"  - name: b\n    image: ghcr.io/a/c:1" + d + " # {\"$imagepolicy\": \"\"}\n" +
+				"  - {name: c, image: ghcr.io/a/d:1" + d + "} # {\"$imagepolicy\": \"ns:p\"}\n")},
 		{"a Helm template YAML reads as a flow mapping",
 			kubePod("  - name: a\n    image: {{ .Values.image }} # the app\n  - name: b\n    image: redis:7\n"),
 			"ref 9:12 Pod/p \"redis:7\" docker.io/library/redis:7\n" +
@@ -148,6 +180,9 @@ func TestLineComment(t *testing.T) {
 		{`"nginx # quoted" # real`, `# real`},
 		{`"unclosed # not`, ``},
 		{`&img # pin:ignore`, `# pin:ignore`},
+		{`nginx:1.25, args: [x:"y]} # real`, `# real`},
+		{`nginx:1.25, "a":"b # not"} # real`, `# real`},
+		{`nginx:1.25, ["a"]:'b # not'} # real`, `# real`},
 	} {
 		if got := string(lineComment([]byte(tt.line))); got != tt.want {
 			t.Errorf("lineComment(%q) = %q, want %q", tt.line, got, tt.want)
