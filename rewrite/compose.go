@@ -359,10 +359,6 @@ func (s composeService) find(f *Found) error {
 	if err != nil {
 		return err
 	}
-	if ignoredLine(s.data[pastScalar(s.data, v, end):]) {
-		notice("pin:ignore")
-		return nil
-	}
 	text := v.Value
 	ref := Ref{Kind: Compose, Start: start, End: end, Text: text, Where: "service " + s.name}
 	if !strings.Contains(text, "$") {

@@ -37,6 +37,11 @@ func TestFindComposeLayouts(t *testing.T) {
 		{"pin:ignore on the line of a value after its anchor",
 			"services:\n  web:\n    image: &i\n      nginx:1.27 # pin:ignore\n",
 			"skip 3 \"nginx:1.27\": pin:ignore\n", ""},
+		{"a Flux marker between the key and its value, and a quote in a plain scalar",
+			"services:\n  web:\n    image:\n      # {\"$imagepolicy\": \"ns:web\"}\n      ghcr.io/acme/web:2\n" +
+				"  db: {image: postgres:16, command: [echo, back in the '90s]} # pin:ignore\n",
+			"skip 5 \"ghcr.io/acme/web:2\": set by Flux image automation ($imagepolicy \"ns:web\")\n" +
+				"skip 6 \"postgres:16\": pin:ignore\n", ""},
 		{"!reset on an image removes it",
 			"services:\n  web:\n    image: !reset nginx:1.26\n  db:\n    image: !reset null\n  app:\n    image: !reset\n",
 			"skip 3 \"nginx:1.26\": !reset: Compose removes the image\n", ""},

@@ -252,10 +252,6 @@ func (k kubeFinder) image(v *yaml.Node, reads []imageRead) error {
 	if err != nil {
 		return err
 	}
-	if ignoredLine(k.data[pastScalar(k.data, v, end):]) {
-		notice(v.Line, "pin:ignore")
-		return nil
-	}
 	line, col := k.lm.position(start)
 	ref := Ref{Kind: Kubernetes, Line: line, Col: col, Start: start, End: end, Text: v.Value, Image: img, Where: reads[0].where}
 	// Written here, as an image: value, or only named here by an alias of
@@ -365,29 +361,33 @@ func notString(v *yaml.Node) string {
 }
 
 // marked says why the reference v is left alone, or "": a Flux image
-// policy marker, or a "# pin:ignore" comment on the line where v starts.
-// That line may hold only v's anchor, tag or block scalar header, with the
-// text on the next; once v is located, ignoredLine reads the rest of the
-// text's own line. Both are asked before locating, so that they skip a
-// value pin could not edit.
+// policy marker, or a "# pin:ignore" comment on the line where v starts or
+// on the line of its text (which may follow a line holding only its anchor
+// or tag). It is asked before v is located, so that it skips a value pin
+// could not edit.
 func marked(data []byte, lm *lineMap, v *yaml.Node) string {
-	if p := fluxPolicy(v.LineComment); p != "" {
+	// Flux reads a value's line comment, or its head comment when it has
+	// none (a comment between its key and its text on the next line).
+	c := v.LineComment
+	if c == "" {
+		c = v.HeadComment
+	}
+	if p := fluxPolicy(c); p != "" {
 		return fmt.Sprintf("set by Flux image automation ($imagepolicy %q)", p)
 	}
-	if at := lm.offset(v.Line, v.Column); at >= 0 && ignoredLine(data[at:]) {
+	if at := lm.offset(v.Line, v.Column); at >= 0 && (ignoredLine(data[at:]) || ignoredLine(data[skipProperties(data, at):])) {
 		return "pin:ignore"
 	}
 	return ""
 }
 
-// fluxPolicy returns the image policy that a Flux marker in comment (the
-// comment yaml.v3 gives a value) names, or "". Flux's image automation
-// reads a value's own comment as JSON once its leading #s are gone,
-// # {"$imagepolicy": "namespace:policy"}, the policy optionally followed
-// by :tag, :name or :digest, and sets the value (or that part of the
-// reference) from the policy whenever the two differ. A digest pin added
-// would make them differ every time: pin and Flux would take turns
-// rewriting the line.
+// fluxPolicy returns the image policy that a Flux marker in comment names,
+// or "". Flux's image automation reads the comment as JSON once its
+// leading #s are gone, # {"$imagepolicy": "namespace:policy"}, the policy
+// optionally followed by :tag, :name or :digest, and sets the value (or
+// that part of the reference) from the policy whenever the two differ. A
+// digest pin added would make them differ every time: pin and Flux would
+// take turns rewriting the line.
 func fluxPolicy(comment string) string {
 	rest := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(comment), "#"))
 	if !strings.HasPrefix(rest, "{") || !strings.Contains(rest, "$imagepolicy") {
@@ -404,11 +404,10 @@ func fluxPolicy(comment string) string {
 // blank and a # within one.
 var yamlIgnoreRE = regexp.MustCompile(`(^|[ \t])#[ \t]*pin:ignore([ \t\r]|$)`)
 
-// ignoredLine reports whether the line that rest begins, from a scalar's
-// start or from just past its text, ends in a comment that says
-// "pin:ignore". The raw line is read rather than the parser's comments,
-// which yaml.v3 hangs on the value, the key or an enclosing flow mapping
-// depending on the layout.
+// ignoredLine reports whether the line that rest begins ends in a comment
+// that says "pin:ignore". The raw line is read rather than the parser's
+// comments, which yaml.v3 hangs on the value, the key or an enclosing flow
+// mapping depending on the layout.
 func ignoredLine(rest []byte) bool {
 	if i := lineBreakRE.FindIndex(rest); i != nil {
 		rest = rest[:i[0]]
@@ -416,59 +415,77 @@ func ignoredLine(rest []byte) bool {
 	return yamlIgnoreRE.Match(lineComment(rest))
 }
 
-// pastScalar is the offset just past the text of v as written, given end,
-// the end of its value: past the closing quote of a quoted scalar.
-func pastScalar(data []byte, v *yaml.Node, end int) int {
-	if v.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && end < len(data) {
-		return end + 1
-	}
-	return end
-}
-
 // lineComment returns the comment that ends line, from its '#', or nil.
-// YAML starts a comment at a '#' after a blank, outside quoted scalars; a
-// quote opens a scalar only where one may begin: at the start, after a
-// blank or a flow indicator, or after the ':' of a key that ends in a
-// quote or bracket ("a":"b"). So the quote in it's, or in x:"y, is text.
+// YAML starts a comment at a '#' after a blank, outside quoted scalars. A
+// quote opens a scalar only where one may begin: at the start; just after
+// [, { or , or after the ':' of a key that ends in a quote or bracket
+// ("a":"b"); or after blanks that follow one of : , [ { - ? or an anchor
+// or a tag. Elsewhere (back in the '90s, x:"y) it is text.
 func lineComment(line []byte) []byte {
-	var prev, before byte = ' ', ' '
+	var (
+		prev   byte = ' ' // the character before
+		before byte = ' ' // the one before that
+		last   byte       // the last character that is not a blank; 0 at the start
+		word   byte       // the first character of the last word
+	)
+	next := func(c byte) {
+		if !isBlankByte(c) {
+			if isBlankByte(prev) {
+				word = c
+			}
+			last = c
+		}
+		before, prev = prev, c
+	}
 	for i := 0; i < len(line); i++ {
 		c := line[i]
 		switch {
-		case c == '#' && (prev == ' ' || prev == '\t'):
+		case c == '#' && isBlankByte(prev):
 			return line[i:]
-		case c == '"' && opensScalar(before, prev):
-			for i++; i < len(line) && line[i] != '"'; i++ {
-				if line[i] == '\\' {
-					i++
-				}
+		case (c == '"' || c == '\'') && opensScalar(prev, before, last, word):
+			if isBlankByte(prev) {
+				word = c
 			}
-		case c == '\'' && opensScalar(before, prev):
-			for i++; i < len(line); i++ {
-				if line[i] == '\'' {
-					if i+1 < len(line) && line[i+1] == '\'' {
-						i++ // '' is a quote within the scalar
-						continue
-					}
-					break
-				}
+			i = closingQuote(line, i)
+			if i >= len(line) {
+				return nil
 			}
 		}
-		if i < len(line) {
-			before, prev = prev, line[i]
-		}
+		next(line[i])
 	}
 	return nil
 }
 
-// opensScalar reports whether a quote after before and prev opens a
-// quoted scalar.
-func opensScalar(before, prev byte) bool {
-	if prev == ':' {
+// opensScalar reports whether a quote opens a quoted scalar, given the
+// characters before it: see lineComment.
+func opensScalar(prev, before, last, word byte) bool {
+	switch {
+	case !isBlankByte(prev) && prev == ':':
 		return strings.IndexByte("\"']}", before) >= 0
+	case !isBlankByte(prev):
+		return strings.IndexByte("[{,", prev) >= 0
 	}
-	return strings.IndexByte(" \t[{,", prev) >= 0
+	return last == 0 || strings.IndexByte(":,[{-?", last) >= 0 || word == '&' || word == '!'
 }
+
+// closingQuote returns the index of the quote that closes the quoted
+// scalar opening at line[open], or len(line) when the line does not.
+func closingQuote(line []byte, open int) int {
+	q := line[open]
+	for i := open + 1; i < len(line); i++ {
+		switch {
+		case q == '"' && line[i] == '\\':
+			i++
+		case line[i] == q && q == '\'' && i+1 < len(line) && line[i+1] == '\'':
+			i++ // '' is a quote within the scalar
+		case line[i] == q:
+			return i
+		}
+	}
+	return len(line)
+}
+
+func isBlankByte(c byte) bool { return c == ' ' || c == '\t' }
 
 // lineBreakRE is a line break as YAML reads one: LF, CR, and (in YAML
 // 1.1, as yaml.v3 and the line map count them) NEL, LS and PS.

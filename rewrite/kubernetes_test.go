@@ -90,6 +90,18 @@ func TestFindKubernetesLayouts(t *testing.T) {
 			"skip 7 \"ghcr.io/a/b:1\": set by Flux image automation ($imagepolicy \"ns:p\")\n" +
 				"skip 10 \"ghcr.io/a/c:1\": set by Flux image automation ($imagepolicy \"ns:p\")\n" +
 				"skip 12 \"ghcr.io/a/d:1\": set by Flux image automation ($imagepolicy \"ns:p\")\n", ""},
+		{"a Flux marker between the key and its value on the next line, as Flux reads it",
+			kubePod("  - name: a\n    image:\n      # {\"$imagepolicy\": \"ns:p\"}\n      ghcr.io/a/b:1\n" +
+				"  - name: b\n    image: &i\n      # {\"$imagepolicy\": \"ns:p\"}\n      ghcr.io/a/c:1\n"),
+			"skip 9 \"ghcr.io/a/b:1\": set by Flux image automation ($imagepolicy \"ns:p\")\n" +
+				"skip 11 \"ghcr.io/a/c:1\": set by Flux image automation ($imagepolicy \"ns:p\")\n", ""},
+		{"an odd quote inside a plain scalar hides no pin:ignore",
+			kubePod("  - {image: nginx:1.25, name: back in the '90s} # pin:ignore\n  - {image: redis:7, args: [say \"hi]} # pin:ignore\n"),
+			"skip 6 \"nginx:1.25\": pin:ignore\n" +
+				"skip 7 \"redis:7\": pin:ignore\n", ""},
+		{"pin:ignore after an escaped value on the line after its anchor",
+			kubePod("  - name: a\n    image: &i\n      \"ngin\\x78:1.27\" # pin:ignore\n"),
+			"skip 7 \"nginx:1.27\": pin:ignore\n", ""},
 		{"what Flux does not read as a marker is pinned",
 			kubePod("  - name: a\n    image: ghcr.io/a/b:1 # {\"$imagepolicy\": \"ns:p\"} keep\n" +
 				"  - name: b\n    image: ghcr.io/a/c:1 # {\"$imagepolicy\": \"\"}\n" +
@@ -183,6 +195,11 @@ func TestLineComment(t *testing.T) {
 		{`nginx:1.25, args: [x:"y]} # real`, `# real`},
 		{`nginx:1.25, "a":"b # not"} # real`, `# real`},
 		{`nginx:1.25, ["a"]:'b # not'} # real`, `# real`},
+		{`nginx:1.25, name: back in the '90s} # real`, `# real`},
+		{`nginx:1.25, args: [say "hi]} # real`, `# real`},
+		{`nginx:1.25, args: [ "a # not", - 'b # not'] # real`, `# real`},
+		{`&a !!str "x # not" # real`, `# real`},
+		{`? 'k # not' # real`, `# real`},
 	} {
 		if got := string(lineComment([]byte(tt.line))); got != tt.want {
 			t.Errorf("lineComment(%q) = %q, want %q", tt.line, got, tt.want)
