@@ -57,7 +57,7 @@ func splitCPUs(all unix.CPUSet) *cpuSplit {
 
 func (c *cpuSplit) String() string {
 	if c.server.Count() == c.client.Count() {
-		return fmt.Sprintf("the registry and the proxy on CPUs %s and the client on %s in the odd rounds, the other way round in the even ones", cpuList(&c.server), cpuList(&c.client))
+		return fmt.Sprintf("the registry and the proxy on CPUs %s and the client on %s in the first round and every second one after it, the other way round in the rest", cpuList(&c.server), cpuList(&c.client))
 	}
 	return fmt.Sprintf("the registry and the proxy on CPUs %s, the client on %s", cpuList(&c.server), cpuList(&c.client))
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -63,5 +64,29 @@ func TestSplitRound(t *testing.T) {
 	}
 	if (*cpuSplit)(nil).round(1) != nil {
 		t.Error("nil split: round(1) is not nil")
+	}
+}
+
+// TestBoundByRound checks that the bound pairs each run with the floor of
+// its own round: a ratio of medians can exceed the median of the ratios it
+// is meant to bound.
+func TestBoundByRound(t *testing.T) {
+	var two unix.CPUSet
+	two.Set(0)
+	two.Set(1)
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	floor := figure{runs: []sample{{wall: ms(100)}, {wall: ms(200)}, {wall: ms(300)}}}
+	// pin's CPU time is all of its wall time in the second round, so the
+	// median CPU time over the median floor is 1.5, while the median of the
+	// round-by-round ratios is 1.0.
+	pin := figure{runs: []sample{
+		{wall: ms(100), cpu: ms(90), server: ms(50)},
+		{wall: ms(300), cpu: ms(300), server: ms(50)},
+		{wall: ms(300), cpu: ms(300), server: ms(50)},
+	}}
+	n := netResult{mode: mode{split: true}, floor: floor, update: pin}
+	r := report{split: splitCPUs(two)}
+	if got, over := r.bound(n, pin), fixed(pin.over(floor)); got != "1.00" || over != "1.00" {
+		t.Errorf("bound = %s, ratio = %s; want 1.00 and 1.00", got, over)
 	}
 }

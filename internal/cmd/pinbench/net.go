@@ -91,9 +91,10 @@ type netResult struct {
 // the caller removes when every measurement is done. Removing a tree as
 // soon as its round ends would put hundreds of freshly deleted files on
 // the disk before every run, and where ext4 has no journal (this bench's
-// machine) it then checks each of them, for up to a minute after its
-// deletion, whenever a file is created: that cost pin update's temporary
-// files up to 0.15 CPU-seconds, a cost of the bench's own cleanup.
+// machine) it then checks each of them, for a minute after its deletion
+// (five while the block that holds it is not written back), whenever a
+// file is created: that cost pin update's temporary files up to 0.15
+// CPU-seconds, a cost of the bench's own cleanup.
 func measureNet(ctx context.Context, o options, sides *cpuSplit, self, trees string, srv *testregistry.Server, refs []bench.Ref, m mode) (netResult, error) {
 	res := netResult{mode: m}
 	host, srvCPU := srv.Host, serverCPU(srv.Pid())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -12,5 +13,16 @@ func TestSpread(t *testing.T) {
 	}
 	if lo, hi := (figure{}).spread(); lo != 0 || hi != 0 {
 		t.Errorf("spread of no runs = %v, %v; want 0, 0", lo, hi)
+	}
+}
+
+// TestReportWithoutSplit checks the report of a machine whose CPUs could
+// not be split (one CPU): only shared modes, and no panic.
+func TestReportWithoutSplit(t *testing.T) {
+	run := sample{wall: time.Second, cpu: time.Second / 2, server: time.Second / 2}
+	f := figure{runs: []sample{run}}
+	r := report{refs: 1, repos: 1, jobs: 1, rounds: 1, net: []netResult{{mode: mode{name: "no auth"}, floor: f, update: f, check: f, naive: f}}}
+	if out := r.markdown(); !strings.Contains(out, "| no auth |") {
+		t.Errorf("report has no row for the mode:\n%s", out)
 	}
 }

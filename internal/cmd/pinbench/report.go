@@ -40,7 +40,7 @@ func (r report) markdown() string {
 			fixed(n.update.over(n.floor)), fixed(n.check.over(n.floor)), fixed(n.naive.over(n.update))}
 	})
 	b.WriteString("\nCPU time, user and system (median): each client's process, and the registry side's (the registry and the proxy) while the floor, pin update and pin verify ran. ")
-	b.WriteString("The bounds are the least time the CPUs could have done pin's run and the registry side's work for it in (the busier of the client's and the registry's CPUs, or all of it over every CPU where they are shared), over the floor's time: no client, however quick, could have a lower ratio.\n\n")
+	b.WriteString("The bounds are the least time the CPUs could have done pin's run and the registry side's work for it in (the busier of the client's and the registry's CPUs, or all of it over every CPU where they are shared), over the floor's time in the same round, and their median: no client, however quick, could have a lower ratio.\n\n")
 	table(&b, true, []string{"registry", "floor", "pin update", "pin verify", "naive", "registry side: floor", "update", "verify", "update bound", "verify bound"}, r.net, func(n netResult) []string {
 		return []string{n.mode.name, ms(n.floor.cpu()), ms(n.update.cpu()), ms(n.check.cpu()), ms(n.naive.cpu()),
 			ms(n.floor.serverCPU()), ms(n.update.serverCPU()), ms(n.check.serverCPU()),
@@ -67,21 +67,33 @@ func (r report) markdown() string {
 	return b.String()
 }
 
-// bound is the least wall time the CPUs could have done f's work in, over
-// the floor's time, as text; "–" where the registry side's CPU time was
-// not read.
+// bound is the least wall time the CPUs could have done f's run of a
+// round in, over the floor's time in the same round: the median over the
+// rounds, as text; "–" where the registry side's CPU time was not read.
+// No run can be quicker than its own least time, so this is at most the
+// median of the ratios (figure.over), however the rounds vary.
 func (r report) bound(n netResult, f figure) string {
-	client, server := f.cpu(), f.serverCPU()
-	if server == 0 || n.floor.time() == 0 {
+	var sc, cc int
+	if n.mode.split && r.split != nil {
+		sc, cc = r.split.counts()
+	}
+	var rs []float64
+	for i, run := range f.runs {
+		if i >= len(n.floor.runs) || run.server == 0 || n.floor.runs[i].wall == 0 {
+			return "–"
+		}
+		var least time.Duration
+		if sc > 0 && cc > 0 {
+			least = max(run.cpu/time.Duration(cc), run.server/time.Duration(sc))
+		} else {
+			least = (run.cpu + run.server) / time.Duration(runtime.NumCPU())
+		}
+		rs = append(rs, ratio(least, n.floor.runs[i].wall))
+	}
+	if len(rs) == 0 {
 		return "–"
 	}
-	var least time.Duration
-	if sc, cc := r.split.counts(); n.mode.split && sc > 0 && cc > 0 {
-		least = max(client/time.Duration(cc), server/time.Duration(sc))
-	} else {
-		least = (client + server) / time.Duration(runtime.NumCPU())
-	}
-	return fixed(ratio(least, n.floor.time()))
+	return fixed(median(rs))
 }
 
 // table writes a Markdown table with a row per item; its columns after the
