@@ -109,19 +109,7 @@ func TestVerifyHeadWithoutContentTypeMoved(t *testing.T) {
 		reg.push(t, "acme/p:1")
 		// The manifest's GET answers 404, as when the tag moves again
 		// between the HEAD and the GET.
-		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			switch {
-			case req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/manifests/"):
-				w.WriteHeader(http.StatusNotFound)
-				return
-			case req.Method == http.MethodHead && strings.Contains(req.URL.Path, "/manifests/"):
-				w = noCTHead{w}
-			}
-			forward(w, req, reg.host)
-		}))
-		t.Cleanup(front.Close)
-		r := reg.resolver(t, map[string]string{reg.host: strings.TrimPrefix(front.URL, "http://")})
-		res, err := Verify(ctx, opts(dir, r))
+		res, err := Verify(ctx, opts(dir, noCTFrontGET(t, reg, http.StatusNotFound)))
 		if err == nil || errors.Is(err, ErrVerifyFailed) {
 			t.Fatalf("verify: %v; want an error that is not a verdict", err)
 		}
@@ -135,16 +123,40 @@ func TestVerifyHeadWithoutContentTypeMoved(t *testing.T) {
 
 // noCTFront is the registry reg behind a front whose manifest HEADs carry
 // no Content-Type, and a resolver that reaches reg through it.
-func noCTFront(t *testing.T, reg *testRegistry) Resolver {
+func noCTFront(t *testing.T, reg *testRegistry) Resolver { return noCTFrontGET(t, reg, 0) }
+
+// noCTFrontGET is noCTFront whose manifest GETs answer getStatus instead
+// of reg, unless it is 0.
+func noCTFrontGET(t *testing.T, reg *testRegistry, getStatus int) Resolver {
 	t.Helper()
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Method == http.MethodHead && strings.Contains(req.URL.Path, "/manifests/") {
-			w = noCTHead{w}
+		if strings.Contains(req.URL.Path, "/manifests/") {
+			switch {
+			case req.Method == http.MethodGet && getStatus != 0:
+				w.WriteHeader(getStatus)
+				return
+			case req.Method == http.MethodHead:
+				w = noCTHead{w}
+			}
 		}
 		forward(w, req, reg.host)
 	}))
 	t.Cleanup(front.Close)
 	return reg.resolver(t, map[string]string{reg.host: strings.TrimPrefix(front.URL, "http://")})
+}
+
+// updateNoCT writes files to a new tree and updates it through noCTFront,
+// with reg's request counts reset just before; it returns the tree and
+// the resolver.
+func updateNoCT(t *testing.T, reg *testRegistry, files map[string]string) (string, Resolver) {
+	t.Helper()
+	dir := writeTree(t, files)
+	r := noCTFront(t, reg)
+	reg.reset()
+	if _, err := Update(context.Background(), UpdateOptions{Options: opts(dir, r)}); err != nil {
+		t.Fatal(err)
+	}
+	return dir, r
 }
 
 // TestUpdateHeadWithoutContentType: when a HEAD gives a digest new to the
@@ -158,12 +170,7 @@ func TestUpdateHeadWithoutContentType(t *testing.T) {
 		t.Parallel()
 		reg := newTestRegistry(t)
 		idx := reg.pushIndex(t, "acme/p:1")
-		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1")})
-		r := noCTFront(t, reg)
-		reg.reset()
-		if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
-			t.Fatal(err)
-		}
+		dir, r := updateNoCT(t, reg, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1")})
 		lock := read(t, filepath.Join(dir, "images.lock"))
 		if !strings.Contains(lock, "digest: "+idx) || !strings.Contains(lock, "linux/arm64") {
 			t.Errorf("the lock does not record the index with its platforms:\n%s", lock)
@@ -184,12 +191,7 @@ func TestUpdateHeadWithoutContentType(t *testing.T) {
 		reg := newTestRegistry(t)
 		idx := reg.pushIndex(t, "acme/p:1")
 		reg.tagIndex(t, "acme/p:1", "acme/p:latest")
-		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host+"/acme/p:1", reg.host+"/acme/p:latest")})
-		r := noCTFront(t, reg)
-		reg.reset()
-		if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
-			t.Fatal(err)
-		}
+		dir, _ := updateNoCT(t, reg, map[string]string{"a.yaml": pod(reg.host+"/acme/p:1", reg.host+"/acme/p:latest")})
 		if lock := read(t, filepath.Join(dir, "images.lock")); strings.Count(lock, "digest: "+idx) != 2 || strings.Count(lock, "linux/arm64") != 2 {
 			t.Errorf("the lock does not record both tags as the index:\n%s", lock)
 		}
@@ -200,12 +202,7 @@ func TestUpdateHeadWithoutContentType(t *testing.T) {
 		t.Parallel()
 		reg := newTestRegistry(t)
 		img := reg.push(t, "acme/p:1")
-		dir := writeTree(t, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1")})
-		r := noCTFront(t, reg)
-		reg.reset()
-		if _, err := Update(ctx, UpdateOptions{Options: opts(dir, r)}); err != nil {
-			t.Fatal(err)
-		}
+		dir, _ := updateNoCT(t, reg, map[string]string{"a.yaml": pod(reg.host + "/acme/p:1")})
 		lock := read(t, filepath.Join(dir, "images.lock"))
 		if !strings.Contains(lock, "digest: "+img) || strings.Contains(lock, "platforms") {
 			t.Errorf("the lock does not pin the image without platforms:\n%s", lock)

@@ -375,7 +375,11 @@ func marked(data []byte, lm *lineMap, v *yaml.Node) string {
 	if p := fluxPolicy(c); p != "" {
 		return fmt.Sprintf("set by Flux image automation ($imagepolicy %q)", p)
 	}
-	if at := lm.offset(v.Line, v.Column); at >= 0 && (ignoredLine(data[at:]) || ignoredLine(data[skipProperties(data, at):])) {
+	at := lm.offset(v.Line, v.Column)
+	if at < 0 {
+		return ""
+	}
+	if text := skipProperties(data, at); ignoredLine(data[at:]) || text != at && ignoredLine(data[text:]) {
 		return "pin:ignore"
 	}
 	return ""
@@ -429,8 +433,8 @@ func lineComment(line []byte) []byte {
 		word   byte       // the first character of the last word
 	)
 	next := func(c byte) {
-		if !isBlankByte(c) {
-			if isBlankByte(prev) {
+		if !isBlank(c) {
+			if isBlank(prev) {
 				word = c
 			}
 			last = c
@@ -440,13 +444,10 @@ func lineComment(line []byte) []byte {
 	for i := 0; i < len(line); i++ {
 		c := line[i]
 		switch {
-		case c == '#' && isBlankByte(prev):
+		case c == '#' && isBlank(prev):
 			return line[i:]
 		case (c == '"' || c == '\'') && opensScalar(prev, before, last, word):
-			if isBlankByte(prev) {
-				word = c
-			}
-			i = closingQuote(line, i)
+			i = closingQuote(line, i) // next sees the closing quote for the scalar
 			if i >= len(line) {
 				return nil
 			}
@@ -460,9 +461,9 @@ func lineComment(line []byte) []byte {
 // characters before it: see lineComment.
 func opensScalar(prev, before, last, word byte) bool {
 	switch {
-	case !isBlankByte(prev) && prev == ':':
+	case !isBlank(prev) && prev == ':':
 		return strings.IndexByte("\"']}", before) >= 0
-	case !isBlankByte(prev):
+	case !isBlank(prev):
 		return strings.IndexByte("[{,", prev) >= 0
 	}
 	return last == 0 || strings.IndexByte(":,[{-?", last) >= 0 || word == '&' || word == '!'
@@ -485,7 +486,7 @@ func closingQuote(line []byte, open int) int {
 	return len(line)
 }
 
-func isBlankByte(c byte) bool { return c == ' ' || c == '\t' }
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 
 // lineBreakRE is a line break as YAML reads one: LF, CR, and (in YAML
 // 1.1, as yaml.v3 and the line map count them) NEL, LS and PS.
@@ -599,7 +600,7 @@ func skipBlanks(data []byte, at int) int {
 	for at < len(data) {
 		if n := breakLen(data[at:]); n > 0 {
 			at += n
-		} else if data[at] == ' ' || data[at] == '\t' {
+		} else if isBlank(data[at]) {
 			at++
 		} else {
 			break
